@@ -1,0 +1,48 @@
+import { SetMetadata } from '@nestjs/common';
+import type { RequestFacts } from '../../common/request-context/request-facts.js';
+
+/**
+ * Where the resource of a decision comes from. Selectors are data (not ad-hoc lambdas) so the
+ * permission snapshot can print them and the guard can resolve them for REST and GraphQL alike.
+ */
+export type ResourceSelector =
+  /** The source bucket's ARN; `bucket` is read from the route param or GraphQL argument of that name. */
+  | { kind: 'bucket'; param: string }
+  /** The bucket named by a GraphQL parent object's field (field resolvers such as ReplicationRule.progress). */
+  | { kind: 'parentBucket' }
+  /** A fixed resource string, e.g. `*` for gateway-wide actions. */
+  | { kind: 'static'; resource: string };
+
+export interface ActionRequirement {
+  /** A RAM action such as `oss:PutBucketRtc`, or `authenticated` for "any authenticated caller". */
+  action: string;
+  resource: ResourceSelector;
+  /** Extra condition-context keys (`oss:…`) the handler contributes, computed from the request. */
+  context?: (facts: RequestFacts) => Record<string, string | string[] | number | boolean | undefined>;
+}
+
+export const REQUIRES_ACTION = 'gateway:requiresAction';
+
+/** Only callers whose policies allow `action` on the selected resource reach the handler. */
+export const RequiresAction = (
+  action: string,
+  resource: ResourceSelector = { kind: 'static', resource: '*' },
+  context?: ActionRequirement['context'],
+): MethodDecorator =>
+  SetMetadata(REQUIRES_ACTION, {
+    action,
+    resource,
+    ...(context ? { context } : {}),
+  } satisfies ActionRequirement);
+
+/** Any authenticated caller may use the handler (e.g. `me`); still authenticated and audited. */
+export const AUTHENTICATED = 'authenticated';
+export const RequiresAuthentication = (): MethodDecorator =>
+  SetMetadata(REQUIRES_ACTION, {
+    action: AUTHENTICATED,
+    resource: { kind: 'static', resource: '*' },
+  } satisfies ActionRequirement);
+
+/** Resource selectors, named once (HOUSE_STYLE §5). */
+export const bucketArn = (param = 'bucket'): ResourceSelector => ({ kind: 'bucket', param });
+export const parentBucketArn = (): ResourceSelector => ({ kind: 'parentBucket' });

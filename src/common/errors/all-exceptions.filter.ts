@@ -1,0 +1,65 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, Logger } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { GraphQLError } from 'graphql';
+import { isGraphql, requestOf } from '../request-context/request-facts.js';
+import { type DomainError, ErrorCode } from './domain-error.js';
+import { ERROR_MAPPING, problemType } from './error-mapping.js';
+import { toDomainError } from './to-domain-error.js';
+
+export interface ProblemDocument {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  reason: ErrorCode;
+  requestId?: string;
+  [extension: string]: unknown;
+}
+
+/** Renders a domain error as RFC 9457 problem+json (REST) or a GraphQL error (same fields under extensions). */
+export function renderProblem(error: DomainError, requestId: string | undefined): ProblemDocument {
+  const mapping = ERROR_MAPPING[error.code];
+  return {
+    type: problemType(error.code),
+    title: mapping.title,
+    status: mapping.httpStatus,
+    detail: mapping.exposeMessage ? error.message : 'An unexpected error occurred.',
+    code: mapping.publicCode,
+    reason: error.code,
+    ...(requestId ? { requestId } : {}),
+    ...(mapping.exposeMessage ? error.details : {}),
+  };
+}
+
+/** The one global filter: every error of every transport goes through the ERROR_MAPPING table. */
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Errors');
+
+  catch(exception: unknown, host: ArgumentsHost): unknown {
+    const error = toDomainError(exception);
+    const req = requestOf(host);
+    const requestId = req?.id;
+    if (error.code === ErrorCode.Internal) {
+      this.logger.error({ requestId, err: error.cause ?? error }, 'unhandled error');
+    }
+    const problem = renderProblem(error, requestId);
+    if (isGraphql(host)) {
+      const { detail, code, ...rest } = problem;
+      return new GraphQLError(detail, { extensions: { ...rest, code } });
+    }
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    if (error.code === ErrorCode.Unauthenticated) {
+      void reply.header(
+        'www-authenticate',
+        'Bearer realm="oss-replication-gateway", ApiKey header="X-Api-Key"',
+      );
+    }
+    if (requestId) {
+      void reply.header('x-request-id', requestId);
+    }
+    void reply.status(problem.status).type('application/problem+json').send(problem);
+    return undefined;
+  }
+}

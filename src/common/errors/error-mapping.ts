@@ -1,0 +1,102 @@
+import { ErrorCode, type PublicErrorCode } from './error-code.js';
+
+export interface ErrorMapping {
+  httpStatus: number;
+  publicCode: PublicErrorCode;
+  title: string;
+  /** Whether the error's own message may be shown to the caller (false → a generic text). */
+  exposeMessage: boolean;
+}
+
+/** The single table from domain code to transport. The Record type makes it exhaustive. */
+export const ERROR_MAPPING: Record<ErrorCode, ErrorMapping> = {
+  [ErrorCode.ValidationFailed]: {
+    httpStatus: 400,
+    publicCode: 'BAD_USER_INPUT',
+    title: 'Invalid request',
+    exposeMessage: true,
+  },
+  [ErrorCode.PreflightFailed]: {
+    httpStatus: 400,
+    publicCode: 'BAD_USER_INPUT',
+    title: 'Pre-flight checks failed',
+    exposeMessage: true,
+  },
+  [ErrorCode.UpstreamRejectedInput]: {
+    httpStatus: 400,
+    publicCode: 'BAD_USER_INPUT',
+    title: 'OSS rejected the request',
+    exposeMessage: true,
+  },
+  [ErrorCode.Unauthenticated]: {
+    httpStatus: 401,
+    publicCode: 'UNAUTHENTICATED',
+    title: 'Authentication required',
+    exposeMessage: true,
+  },
+  [ErrorCode.AccessDenied]: {
+    httpStatus: 403,
+    publicCode: 'FORBIDDEN',
+    title: 'Access denied',
+    exposeMessage: true,
+  },
+  [ErrorCode.BucketNotFound]: {
+    httpStatus: 404,
+    publicCode: 'NOT_FOUND',
+    title: 'Bucket not found',
+    exposeMessage: true,
+  },
+  [ErrorCode.ReplicationRuleNotFound]: {
+    httpStatus: 404,
+    publicCode: 'NOT_FOUND',
+    title: 'Replication rule not found',
+    exposeMessage: true,
+  },
+  [ErrorCode.RouteNotFound]: {
+    httpStatus: 404,
+    publicCode: 'NOT_FOUND',
+    title: 'Not found',
+    exposeMessage: true,
+  },
+  [ErrorCode.ReplicationConflict]: {
+    httpStatus: 409,
+    publicCode: 'CONFLICT',
+    title: 'Replication conflict',
+    exposeMessage: true,
+  },
+  [ErrorCode.RateLimited]: {
+    httpStatus: 429,
+    publicCode: 'TOO_MANY_REQUESTS',
+    title: 'Too many requests',
+    exposeMessage: true,
+  },
+  [ErrorCode.UpstreamError]: {
+    httpStatus: 502,
+    publicCode: 'UPSTREAM_ERROR',
+    title: 'OSS upstream error',
+    exposeMessage: true,
+  },
+  [ErrorCode.AuditUnavailable]: {
+    httpStatus: 503,
+    publicCode: 'SERVICE_UNAVAILABLE',
+    title: 'Audit store unavailable',
+    exposeMessage: true,
+  },
+  [ErrorCode.UpstreamTimeout]: {
+    httpStatus: 504,
+    publicCode: 'UPSTREAM_TIMEOUT',
+    title: 'OSS upstream timeout',
+    exposeMessage: true,
+  },
+  [ErrorCode.Internal]: {
+    httpStatus: 500,
+    publicCode: 'INTERNAL_SERVER_ERROR',
+    title: 'Internal error',
+    exposeMessage: false,
+  },
+};
+
+/** problem+json `type` URIs: stable, documented in the README's error table. */
+export function problemType(code: ErrorCode): string {
+  return `https://oss-replication-gateway.dev/problems/${code.replace(/[A-Z]/g, (c, i: number) => (i ? '-' : '') + c.toLowerCase())}`;
+}

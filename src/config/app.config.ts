@@ -1,0 +1,101 @@
+import { validateEnv, type EnvSchema, type LogLevel } from './env.schema.js';
+
+export interface OssCredentialsConfig {
+  accessKeyId: string;
+  accessKeySecret: string;
+  securityToken?: string;
+}
+
+/** The typed configuration every module receives; built once from the validated environment. */
+export interface AppConfig {
+  /** `embedded`: no OSS credentials set → the in-process emulator, demo data and demo keys. */
+  mode: 'embedded' | 'upstream';
+  server: { host: string; port: number; logLevel: LogLevel; trustedProxies: string[] };
+  oss: {
+    region: string;
+    endpoint?: string;
+    addressing?: 'virtual' | 'path';
+    internal: boolean;
+    /** Undefined in embedded mode until the emulator has started. */
+    credentials?: OssCredentialsConfig;
+    signatureVersion: 'v4' | 'v1';
+    accountId: string;
+    timeouts: { connectMs: number; requestMs: number };
+    retry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number; totalBudgetMs: number };
+  };
+  auth: { principalsFile?: string };
+  database: { url: string };
+  audit: { flushIntervalMs: number; batchSize: number };
+  redis?: { url: string };
+  /** The raw environment, for the embedded emulator's own EMULATOR_* parser. */
+  rawEnv: Readonly<Record<string, string | undefined>>;
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');
+
+const SECRET_KEYS = new Set(['accessKeySecret', 'securityToken']);
+
+/** JSON-safe view of the config with secrets masked, for start-up logs. */
+export function redactConfig(config: AppConfig): unknown {
+  return JSON.parse(
+    JSON.stringify({ ...config, rawEnv: undefined }, (key, value: unknown) =>
+      SECRET_KEYS.has(key) && typeof value === 'string' ? '***' : value,
+    ),
+  );
+}
+
+function credentialsFrom(env: EnvSchema): OssCredentialsConfig | undefined {
+  const id = env.OSS_ACCESS_KEY_ID ?? env.ALIBABA_CLOUD_ACCESS_KEY_ID;
+  const secret = env.OSS_ACCESS_KEY_ID
+    ? env.OSS_ACCESS_KEY_SECRET
+    : (env.OSS_ACCESS_KEY_SECRET ?? env.ALIBABA_CLOUD_ACCESS_KEY_SECRET);
+  if (!id || !secret) {
+    return undefined;
+  }
+  const token = env.OSS_SESSION_TOKEN ?? env.ALIBABA_CLOUD_SECURITY_TOKEN;
+  return token
+    ? { accessKeyId: id, accessKeySecret: secret, securityToken: token }
+    : { accessKeyId: id, accessKeySecret: secret };
+}
+
+export function buildAppConfig(raw: Record<string, string | undefined>): AppConfig {
+  const env = validateEnv(raw);
+  const credentials = credentialsFrom(env);
+  return {
+    mode: credentials ? 'upstream' : 'embedded',
+    server: {
+      host: env.HOST,
+      port: env.PORT,
+      logLevel: env.LOG_LEVEL,
+      trustedProxies: env.GATEWAY_TRUSTED_PROXIES.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    },
+    oss: {
+      region: env.OSS_REGION.replace(/^oss-/, ''),
+      ...(env.OSS_ENDPOINT ? { endpoint: env.OSS_ENDPOINT } : {}),
+      ...(env.OSS_ADDRESSING ? { addressing: env.OSS_ADDRESSING } : {}),
+      internal: env.OSS_INTERNAL,
+      ...(credentials ? { credentials } : {}),
+      signatureVersion: env.OSS_SIGNATURE_VERSION,
+      accountId: env.OSS_ACCOUNT_ID,
+      timeouts: { connectMs: env.OSS_CONNECT_TIMEOUT_MS, requestMs: env.OSS_REQUEST_TIMEOUT_MS },
+      retry: {
+        maxAttempts: env.OSS_MAX_ATTEMPTS,
+        baseDelayMs: env.OSS_RETRY_BASE_DELAY_MS,
+        maxDelayMs: env.OSS_RETRY_MAX_DELAY_MS,
+        totalBudgetMs: env.OSS_RETRY_BUDGET_MS,
+      },
+    },
+    auth: env.GATEWAY_PRINCIPALS_FILE ? { principalsFile: env.GATEWAY_PRINCIPALS_FILE } : {},
+    database: { url: env.DATABASE_URL },
+    audit: { flushIntervalMs: env.AUDIT_FLUSH_INTERVAL_MS, batchSize: env.AUDIT_BATCH_SIZE },
+    ...(env.REDIS_URL ? { redis: { url: env.REDIS_URL } } : {}),
+    rawEnv: { ...raw },
+  };
+}
+
+/** The one place the process environment is read. */
+export function loadAppConfigFromProcess(): AppConfig {
+  return buildAppConfig(process.env);
+}

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { buildAppConfig, redactConfig } from './app.config.js';
+import { ConfigValidationError, validateEnv } from './env.schema.js';
+
+describe('validateEnv', () => {
+  it('applies the documented defaults to an empty environment', () => {
+    const env = validateEnv({});
+    expect(env.PORT).toBe(3000);
+    expect(env.OSS_REGION).toBe('cn-hangzhou');
+    expect(env.OSS_SIGNATURE_VERSION).toBe('v4');
+    expect(env.DATABASE_URL).toBe('sqlite:./data/gateway.db');
+  });
+
+  it('names the variable and the rule of every bad value', () => {
+    const run = () =>
+      validateEnv({ PORT: 'eighty', OSS_SIGNATURE_VERSION: 'v3', OSS_ADDRESSING: 'sideways' });
+    expect(run).toThrow(ConfigValidationError);
+    const problems = (() => {
+      try {
+        run();
+        return [];
+      } catch (e) {
+        return (e as ConfigValidationError).problems;
+      }
+    })();
+    expect(problems.some((p) => p.startsWith('PORT="eighty"'))).toBe(true);
+    expect(problems.some((p) => p.startsWith('OSS_SIGNATURE_VERSION="v3"') && p.includes('v4'))).toBe(true);
+    expect(problems.some((p) => p.startsWith('OSS_ADDRESSING="sideways"'))).toBe(true);
+  });
+
+  it('refuses an access key id without its secret', () => {
+    expect(() => validateEnv({ OSS_ACCESS_KEY_ID: 'LTAIabc' })).toThrow(
+      /OSS_ACCESS_KEY_SECRET: must be set together/,
+    );
+  });
+});
+
+describe('buildAppConfig', () => {
+  it('runs embedded without credentials and upstream with them', () => {
+    expect(buildAppConfig({}).mode).toBe('embedded');
+    const upstream = buildAppConfig({
+      ALIBABA_CLOUD_ACCESS_KEY_ID: 'id',
+      ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'secret',
+    });
+    expect(upstream.mode).toBe('upstream');
+    expect(upstream.oss.credentials).toEqual({ accessKeyId: 'id', accessKeySecret: 'secret' });
+  });
+
+  it('normalises an oss- prefixed region and masks secrets in the printable view', () => {
+    const config = buildAppConfig({
+      OSS_REGION: 'oss-cn-beijing',
+      OSS_ACCESS_KEY_ID: 'id',
+      OSS_ACCESS_KEY_SECRET: 'super-secret',
+      OSS_SESSION_TOKEN: 'token',
+    });
+    expect(config.oss.region).toBe('cn-beijing');
+    expect(JSON.stringify(redactConfig(config))).not.toMatch(/super-secret|"token"/);
+  });
+});

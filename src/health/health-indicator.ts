@@ -1,0 +1,34 @@
+import { Injectable } from '@nestjs/common';
+
+export interface HealthReport {
+  status: 'up' | 'down';
+  detail?: string;
+}
+
+/** A dependency that readiness reports on. */
+export interface HealthIndicator {
+  readonly name: string;
+  check(): Promise<HealthReport>;
+}
+
+/** Modules register their indicators here (e.g. the audit store in onModuleInit). */
+@Injectable()
+export class HealthRegistry {
+  private readonly indicators = new Map<string, HealthIndicator>();
+
+  register(indicator: HealthIndicator): void {
+    this.indicators.set(indicator.name, indicator);
+  }
+
+  async checkAll(): Promise<Array<[string, HealthReport]>> {
+    return Promise.all(
+      [...this.indicators.values()].map(
+        async (i) =>
+          [
+            i.name,
+            await i.check().catch((e: unknown): HealthReport => ({ status: 'down', detail: String(e) })),
+          ] as [string, HealthReport],
+      ),
+    );
+  }
+}
