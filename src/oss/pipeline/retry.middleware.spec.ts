@@ -1,0 +1,145 @@
+import { describe, expect, it } from 'vitest';
+import { ossResponse } from '../../../test/fixtures/oss/fixtures.js';
+import { OssClientError, OssServiceError } from '../errors.js';
+import type { OssHttpResponse } from '../operations/operation.js';
+import { ClockSkew } from '../retry/clock-skew.js';
+import type { PipelineContext } from './pipeline.js';
+import type { RetryPolicy } from './retry.middleware.js';
+import { defaultSleep, retryMiddleware } from './retry.middleware.js';
+
+const policy: RetryPolicy = { maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 250, totalBudgetMs: 10_000 };
+
+function harness(outcomes: (OssHttpResponse | Error)[], overrides: Partial<RetryPolicy> = {}) {
+  let nowMs = Date.UTC(2025, 3, 17, 15, 0, 0);
+  const clock = () => new Date(nowMs);
+  const skew = new ClockSkew(clock);
+  const sleeps: number[] = [];
+  const attempts: PipelineContext[] = [];
+  const handler = retryMiddleware({
+    policy: { ...policy, ...overrides },
+    requestTimeoutMs: 5000,
+    clock: skew,
+    now: () => nowMs,
+    sleep: (ms) => {
+      sleeps.push(ms);
+      nowMs += ms;
+      return Promise.resolve();
+    },
+    random: () => 0.5,
+  })((ctx) => {
+    attempts.push(ctx);
+    const next = outcomes.shift();
+    if (!next) {
+      throw new Error('no more outcomes');
+    }
+    return next instanceof Error ? Promise.reject(next) : Promise.resolve(next);
+  });
+  const ctx = (signal?: AbortSignal): PipelineContext => ({
+    spec: { method: 'GET', query: [], headers: {} },
+    region: 'cn-hangzhou',
+    signal,
+    attempt: 0,
+    timeoutMs: 0,
+    headers: {},
+  });
+  return { handler, ctx, sleeps, attempts, skew, advance: (ms: number) => (nowMs += ms) };
+}
+
+const network = () => new OssClientError('NetworkError', 'ECONNRESET');
+const service = (status: number, code: string, serverTime?: Date) =>
+  new OssServiceError({ status, code, message: code, serverTime });
+
+describe(retryMiddleware.name, () => {
+  it('retries network errors, 5xx and throttling with exponential full-jitter back-off', async () => {
+    const h = harness([
+      network(),
+      service(503, 'ServiceUnavailable'),
+      service(429, 'SlowDown'),
+      ossResponse(),
+    ]);
+    await expect(h.handler(h.ctx())).resolves.toMatchObject({ status: 200 });
+    expect(h.attempts.map((a) => a.attempt)).toEqual([1, 2, 3, 4]);
+    // random 0.5 × min(250, 100·2^(n-1))
+    expect(h.sleeps).toEqual([50, 100, 125]);
+  });
+
+  it('stops after maxAttempts and surfaces the last error', async () => {
+    const h = harness([network(), network(), service(500, 'InternalError')], { maxAttempts: 3 });
+    await expect(h.handler(h.ctx())).rejects.toMatchObject({ code: 'InternalError' });
+    expect(h.attempts).toHaveLength(3);
+  });
+
+  it('does not retry client errors', async () => {
+    const h = harness([service(403, 'AccessDenied')]);
+    await expect(h.handler(h.ctx())).rejects.toMatchObject({ code: 'AccessDenied' });
+    expect(h.attempts).toHaveLength(1);
+  });
+
+  it('never retries an aborted request', async () => {
+    const controller = new AbortController();
+    const h = harness([network()]);
+    controller.abort();
+    await expect(h.handler(h.ctx(controller.signal))).rejects.toMatchObject({ code: 'Aborted' });
+    expect(h.attempts).toHaveLength(0);
+    const h2 = harness([new OssClientError('Aborted', 'aborted')]);
+    await expect(h2.handler(h2.ctx())).rejects.toMatchObject({ code: 'Aborted' });
+    expect(h2.attempts).toHaveLength(1);
+  });
+
+  it('gives up with RetryBudgetExceeded when the next back-off would pass the time budget', async () => {
+    const h = harness([network(), network(), network()], { totalBudgetMs: 120, maxAttempts: 10 });
+    const error = await h.handler(h.ctx()).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'RetryBudgetExceeded' });
+    expect((error as OssClientError).cause).toMatchObject({ code: 'NetworkError' });
+    expect(h.sleeps).toEqual([50]);
+  });
+
+  it('caps each attempt timeout by what is left of the budget', async () => {
+    const h = harness([ossResponse()], { totalBudgetMs: 3000 });
+    await h.handler(h.ctx());
+    expect(h.attempts[0].timeoutMs).toBe(3000);
+  });
+
+  it('corrects the clock from the server time on RequestTimeTooSkewed and retries at once', async () => {
+    const h = harness([]);
+    const serverTime = new Date(Date.UTC(2025, 3, 17, 16, 0, 0));
+    const outcomes = [service(403, 'RequestTimeTooSkewed', serverTime), ossResponse()];
+    const handler = retryMiddleware({
+      policy,
+      requestTimeoutMs: 5000,
+      clock: h.skew,
+      now: () => 0,
+      sleep: () => Promise.reject(new Error('must not sleep')),
+      random: () => 0.5,
+    })(() => {
+      const next = outcomes.shift()!;
+      return next instanceof Error ? Promise.reject(next) : Promise.resolve(next);
+    });
+    await expect(handler(h.ctx())).resolves.toMatchObject({ status: 200 });
+    expect(h.skew.offsetMs).toBe(3_600_000);
+    expect(h.skew.now()).toEqual(serverTime);
+  });
+
+  it('fails RequestTimeTooSkewed without a server time or when the clock is already corrected', async () => {
+    const h = harness([service(403, 'RequestTimeTooSkewed')]);
+    await expect(h.handler(h.ctx())).rejects.toMatchObject({ code: 'RequestTimeTooSkewed' });
+    const server = new Date(Date.UTC(2025, 3, 17, 16, 0, 0));
+    const h2 = harness([
+      service(403, 'RequestTimeTooSkewed', server),
+      service(403, 'RequestTimeTooSkewed', server),
+    ]);
+    await expect(h2.handler(h2.ctx())).rejects.toMatchObject({ code: 'RequestTimeTooSkewed' });
+    expect(h2.attempts).toHaveLength(2);
+  });
+});
+
+describe('defaultSleep', () => {
+  it('rejects with Aborted when the signal fires during the sleep', async () => {
+    const controller = new AbortController();
+    const pending = defaultSleep(10_000, controller.signal);
+    controller.abort();
+    await expect(pending).rejects.toMatchObject({ code: 'Aborted' });
+    await expect(defaultSleep(1, AbortSignal.abort())).rejects.toMatchObject({ code: 'Aborted' });
+    await expect(defaultSleep(1)).resolves.toBeUndefined();
+  });
+});
