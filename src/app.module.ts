@@ -5,6 +5,8 @@ import { GraphQLModule } from '@nestjs/graphql';
 import type { AppConfig } from './config/app.config.js';
 import { ConfigModule } from './config/config.module.js';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter.js';
+import { AuditModule } from './audit/audit.module.js';
+import { AuthModule } from './auth/auth.module.js';
 import { HealthModule } from './health/health.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 
@@ -28,6 +30,8 @@ export class AppModule {
         }),
         HealthModule,
         MetricsModule,
+        AuditModule,
+        AuthModule.forRoot(),
       ],
       providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],
     };

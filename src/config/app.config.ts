@@ -25,7 +25,14 @@ export interface AppConfig {
   };
   auth: { principalsFile?: string };
   database: { url: string };
-  audit: { flushIntervalMs: number; batchSize: number };
+  audit: {
+    flushIntervalMs: number;
+    batchSize: number;
+    /** Events held in memory while the store is down (default 100,000). */
+    maxQueue?: number;
+    /** Longest retry backoff while the store is down (default 30 s). */
+    retryMaxDelayMs?: number;
+  };
   redis?: { url: string };
   /** The raw environment, for the embedded emulator's own EMULATOR_* parser. */
   rawEnv: Readonly<Record<string, string | undefined>>;
@@ -89,7 +96,12 @@ export function buildAppConfig(raw: Record<string, string | undefined>): AppConf
     },
     auth: env.GATEWAY_PRINCIPALS_FILE ? { principalsFile: env.GATEWAY_PRINCIPALS_FILE } : {},
     database: { url: env.DATABASE_URL },
-    audit: { flushIntervalMs: env.AUDIT_FLUSH_INTERVAL_MS, batchSize: env.AUDIT_BATCH_SIZE },
+    audit: {
+      flushIntervalMs: env.AUDIT_FLUSH_INTERVAL_MS,
+      batchSize: env.AUDIT_BATCH_SIZE,
+      maxQueue: env.AUDIT_MAX_QUEUE,
+      retryMaxDelayMs: env.AUDIT_RETRY_MAX_DELAY_MS,
+    },
     ...(env.REDIS_URL ? { redis: { url: env.REDIS_URL } } : {}),
     rawEnv: { ...raw },
   };

@@ -6,6 +6,7 @@ export enum ErrorCode {
   AccessDenied = 'AccessDenied',
   BucketNotFound = 'BucketNotFound',
   ReplicationRuleNotFound = 'ReplicationRuleNotFound',
+  PrincipalNotFound = 'PrincipalNotFound',
   RouteNotFound = 'RouteNotFound',
   ReplicationConflict = 'ReplicationConflict',
   UpstreamRejectedInput = 'UpstreamRejectedInput',

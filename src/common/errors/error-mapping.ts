@@ -52,6 +52,12 @@ export const ERROR_MAPPING: Record<ErrorCode, ErrorMapping> = {
     title: 'Replication rule not found',
     exposeMessage: true,
   },
+  [ErrorCode.PrincipalNotFound]: {
+    httpStatus: 404,
+    publicCode: 'NOT_FOUND',
+    title: 'Principal not found',
+    exposeMessage: true,
+  },
   [ErrorCode.RouteNotFound]: {
     httpStatus: 404,
     publicCode: 'NOT_FOUND',

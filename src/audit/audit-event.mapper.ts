@@ -1,0 +1,91 @@
+import type { AuditEvent, AuditEventPageResult, AuditEventQueryFilter } from './audit-event.js';
+import type {
+  AuditDecision,
+  AuditEventKind,
+  AuditStatementEffect,
+  AuditTransport,
+} from './dto/audit-enums.js';
+import type { AuditEventFilter } from './dto/audit-event-filter.input.js';
+import { AuditEventPage, AuditEventType, AuditMatchedStatementType } from './dto/audit-event.type.js';
+
+/** API filter (either transport) → service filter. */
+export function toAuditQueryFilter(filter: AuditEventFilter | undefined): AuditEventQueryFilter {
+  const out: AuditEventQueryFilter = {};
+  if (!filter) {
+    return out;
+  }
+  if (filter.principal !== undefined && filter.principal !== null) {
+    out.principal = filter.principal;
+  }
+  if (filter.action !== undefined && filter.action !== null) {
+    out.action = filter.action;
+  }
+  if (filter.decision !== undefined && filter.decision !== null) {
+    out.decision = filter.decision;
+  }
+  if (filter.bucket !== undefined && filter.bucket !== null) {
+    out.bucket = filter.bucket;
+  }
+  if (filter.kind !== undefined && filter.kind !== null) {
+    out.kind = filter.kind;
+  }
+  if (filter.requestId !== undefined && filter.requestId !== null) {
+    out.requestId = filter.requestId;
+  }
+  if (filter.from instanceof Date) {
+    out.from = filter.from;
+  }
+  if (filter.to instanceof Date) {
+    out.to = filter.to;
+  }
+  return out;
+}
+
+/** Stored event → API view (REST body and GraphQL object alike). */
+export function toAuditEventType(event: AuditEvent): AuditEventType {
+  const view = new AuditEventType();
+  view.id = event.id;
+  view.time = event.time;
+  view.requestId = event.requestId;
+  view.transport = event.transport as AuditTransport;
+  view.kind = event.kind as AuditEventKind;
+  view.action = event.action;
+  view.resource = event.resource;
+  view.dryRun = event.dryRun;
+  const optional = {
+    principal: event.principal,
+    keyId: event.keyId,
+    sourceIp: event.sourceIp,
+    userAgent: event.userAgent,
+    bucket: event.bucket,
+    decision: event.decision as AuditDecision | undefined,
+    matchedStatements: event.matchedStatements?.map((s) => {
+      const statement = new AuditMatchedStatementType();
+      statement.policy = s.policy;
+      statement.statement = s.statement;
+      if (s.sid !== undefined) {
+        statement.sid = s.sid;
+      }
+      statement.effect = s.effect as AuditStatementEffect;
+      return statement;
+    }),
+    operation: event.operation,
+    outcomeStatus: event.outcomeStatus,
+    ossRequestId: event.ossRequestId,
+    ossErrorCode: event.ossErrorCode,
+    latencyMs: event.latencyMs,
+  };
+  for (const [key, value] of Object.entries(optional)) {
+    if (value !== undefined) {
+      Object.assign(view, { [key]: value });
+    }
+  }
+  return view;
+}
+
+export function toAuditEventPage(page: AuditEventPageResult): AuditEventPage {
+  const out = new AuditEventPage();
+  out.items = page.items.map(toAuditEventType);
+  out.nextCursor = page.nextCursor;
+  return out;
+}

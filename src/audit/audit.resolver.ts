@@ -1,0 +1,29 @@
+import { Args, Query, Resolver } from '@nestjs/graphql';
+import { RequiresAction } from '../auth/decorators/requires-action.decorator.js';
+import { GatewayAction } from '../auth/ram/actions.js';
+import { toAuditEventPage, toAuditQueryFilter } from './audit-event.mapper.js';
+import { AuditService } from './audit.service.js';
+import { AuditEventPage } from './dto/audit-event.type.js';
+import { AuditEventsArgs } from './dto/audit-events.args.js';
+
+@Resolver(() => AuditEventPage)
+export class AuditResolver {
+  constructor(private readonly audit: AuditService) {}
+
+  @Query(() => AuditEventPage, {
+    name: 'auditEvents',
+    description:
+      'The audit trail, newest first: authorization decisions and calls forwarded to OSS. ' +
+      'Requires `gateway:ListAuditEvents` on `*`.',
+  })
+  @RequiresAction(GatewayAction.ListAuditEvents, { kind: 'static', resource: '*' })
+  async auditEvents(@Args() args: AuditEventsArgs): Promise<AuditEventPage> {
+    return toAuditEventPage(
+      await this.audit.query(
+        toAuditQueryFilter(args.filter),
+        args.first ?? undefined,
+        args.after ?? undefined,
+      ),
+    );
+  }
+}

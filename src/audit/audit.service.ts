@@ -1,0 +1,382 @@
+import {
+  type BeforeApplicationShutdown,
+  Logger,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { Counter, Gauge } from 'prom-client';
+import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
+import type { HealthRegistry, HealthReport } from '../health/health-indicator.js';
+import type { MetricsService } from '../metrics/metrics.service.js';
+import { decodeAuditCursor, encodeAuditCursor } from './audit-cursor.js';
+import { AuditEventIdGenerator } from './audit-event-id.js';
+import {
+  type AuditEvent,
+  type AuditEventInput,
+  type AuditEventPageResult,
+  type AuditEventQueryFilter,
+  bucketFromResource,
+} from './audit-event.js';
+import type { AuditStore } from './store/audit-store.js';
+
+export interface AuditServiceSettings {
+  /** Longest time an event waits in memory before a write is attempted. */
+  flushIntervalMs: number;
+  /** A write starts as soon as this many events are queued; also the rows per write. */
+  batchSize: number;
+  /** Events kept in memory while the store is down; beyond it new events are dropped (logged, counted). */
+  maxQueue?: number;
+  /** Upper bound of the retry backoff while the store is down. */
+  retryMaxDelayMs?: number;
+  /** Attempts of the final flush on shutdown before the remaining events are reported lost. */
+  shutdownAttempts?: number;
+  /** Clock for event ids (tests). */
+  now?: () => number;
+  /** Jitter source in [0, 1) for the backoff (tests). */
+  random?: () => number;
+}
+
+export const AUDIT_PAGE_DEFAULT = 50;
+export const AUDIT_PAGE_MAX = 500;
+const DEFAULT_MAX_QUEUE = 100_000;
+const DEFAULT_RETRY_MAX_DELAY_MS = 30_000;
+
+/**
+ * The audit trail. `record` never blocks the request: events are queued in memory and written in
+ * batches (every `flushIntervalMs`, or as soon as `batchSize` are waiting). While the store fails,
+ * events stay queued (bounded), writes are retried with backoff, `available` is false, and the
+ * outage is logged once when it starts and once when it ends.
+ */
+export class AuditService implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
+  private readonly logger = new Logger('Audit');
+  private readonly ids: AuditEventIdGenerator;
+  private readonly maxQueue: number;
+  private readonly retryMaxDelayMs: number;
+  private readonly random: () => number;
+  private queue: AuditEvent[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private draining: Promise<void> | undefined;
+  private migrated = false;
+  private down = false;
+  private failures = 0;
+  private droppedInOutage = 0;
+  private stopped = false;
+  private closed = false;
+  private readonly written?: Counter;
+  private readonly dropped?: Counter;
+  private readonly depth?: Gauge;
+
+  constructor(
+    private readonly store: AuditStore,
+    private readonly settings: AuditServiceSettings,
+    private readonly metrics?: MetricsService,
+    private readonly health?: HealthRegistry,
+  ) {
+    this.ids = new AuditEventIdGenerator(settings.now);
+    this.maxQueue = settings.maxQueue ?? DEFAULT_MAX_QUEUE;
+    this.retryMaxDelayMs = settings.retryMaxDelayMs ?? DEFAULT_RETRY_MAX_DELAY_MS;
+    this.random = settings.random ?? Math.random;
+    if (metrics) {
+      this.written = new Counter({
+        name: 'gateway_audit_events_written_total',
+        help: 'Audit events written to the audit store.',
+        registers: [metrics.registry],
+      });
+      this.dropped = new Counter({
+        name: 'gateway_audit_events_dropped_total',
+        help: 'Audit events lost: queue full during a store outage, or still queued at shutdown.',
+        registers: [metrics.registry],
+      });
+      this.depth = new Gauge({
+        name: 'gateway_audit_queue_depth',
+        help: 'Audit events waiting in memory to be written.',
+        registers: [metrics.registry],
+      });
+    }
+  }
+
+  /** False while the store is failing (writes failing or unreachable); true again after a successful write or probe. */
+  get available(): boolean {
+    return !this.down;
+  }
+
+  /** Events recorded but not yet written. */
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  /** Throws `AuditUnavailable` (503) while the store is down: for mutations that must fail closed. */
+  requireAvailable(): void {
+    if (this.down) {
+      throw new DomainError(
+        ErrorCode.AuditUnavailable,
+        'The audit trail cannot be written right now, so changes are refused; try again shortly.',
+      );
+    }
+  }
+
+  async onModuleInit(): Promise<void> {
+    this.health?.register({ name: 'audit', check: () => this.check() });
+    try {
+      await this.ensureMigrated();
+      this.markUp();
+    } catch (error) {
+      this.markDown(error);
+      this.scheduleNext();
+    }
+  }
+
+  /** Enqueues one event; returns at once (the write happens later, off the request path). */
+  record(input: AuditEventInput): void {
+    if (this.queue.length >= this.maxQueue) {
+      this.dropped?.inc();
+      this.droppedInOutage += 1;
+      if (this.droppedInOutage === 1 || this.droppedInOutage % 10_000 === 0) {
+        this.logger.error(
+          `AUDIT EVENTS ARE BEING DROPPED: the in-memory queue is full (${this.maxQueue} events) because the ` +
+            `audit store is not accepting writes; ${this.droppedInOutage} dropped so far (${input.action} by ` +
+            `${input.principal ?? 'anonymous'}, request ${input.requestId})`,
+        );
+      }
+      return;
+    }
+    const bucket = bucketFromResource(input.resource);
+    const event: AuditEvent = {
+      ...input,
+      id: this.ids.next(),
+      ...(bucket !== undefined ? { bucket } : {}),
+    };
+    this.queue.push(event);
+    this.depth?.set(this.queue.length);
+    if (this.closed) {
+      this.logger.warn(
+        `audit event recorded after shutdown will not be written (request ${input.requestId})`,
+      );
+      return;
+    }
+    if (this.draining) {
+      // The running drain picks this event up; it loops until the queue is empty.
+      return;
+    }
+    if (this.queue.length >= this.settings.batchSize && !this.down && !this.stopped) {
+      this.kick();
+    } else {
+      this.schedule(this.settings.flushIntervalMs);
+    }
+  }
+
+  /**
+   * Writes every queued event now. Rejects with `AuditUnavailable` when the store fails (the events
+   * stay queued and are retried in the background).
+   */
+  async flush(): Promise<void> {
+    this.clearTimer();
+    while (this.draining) {
+      await this.draining.catch(() => undefined);
+    }
+    await this.startDrain();
+  }
+
+  /** Newest first; `after` is a `nextCursor` from a previous page. */
+  async query(
+    filter: AuditEventQueryFilter,
+    first = AUDIT_PAGE_DEFAULT,
+    after?: string,
+  ): Promise<AuditEventPageResult> {
+    if (!Number.isInteger(first) || first < 1 || first > AUDIT_PAGE_MAX) {
+      throw DomainError.validation([
+        { field: 'first', message: `first must be an integer from 1 to ${AUDIT_PAGE_MAX}` },
+      ]);
+    }
+    const position = after !== undefined ? decodeAuditCursor(after) : undefined;
+    if (this.queue.length > 0 && !this.down) {
+      // Read your writes: what this instance has recorded is visible to its readers at once.
+      await this.flush().catch(() => undefined);
+    }
+    let rows: AuditEvent[];
+    try {
+      rows = await this.store.query(filter, first + 1, position);
+    } catch (error) {
+      this.markDown(error);
+      this.scheduleNext();
+      throw this.unavailable(error);
+    }
+    const items = rows.slice(0, first);
+    const last = items[items.length - 1];
+    return {
+      items,
+      nextCursor: rows.length > first && last ? encodeAuditCursor({ time: last.time, id: last.id }) : null,
+    };
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    this.clearTimer();
+    const attempts = this.settings.shutdownAttempts ?? 3;
+    for (let attempt = 1; this.queue.length > 0 && attempt <= attempts; attempt += 1) {
+      try {
+        await this.flush();
+      } catch {
+        if (attempt < attempts) {
+          await new Promise((resolve) =>
+            setTimeout(resolve, Math.min(this.settings.flushIntervalMs * attempt, 1_000)),
+          );
+        }
+      }
+    }
+    if (this.queue.length > 0) {
+      this.dropped?.inc(this.queue.length);
+      this.logger.error(
+        `AUDIT EVENTS LOST AT SHUTDOWN: ${this.queue.length} events could not be written to ${this.store.description}`,
+      );
+    }
+    this.closed = true;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    this.closed = true;
+    this.clearTimer();
+    while (this.draining) {
+      await this.draining.catch(() => undefined);
+    }
+    await this.store.close();
+  }
+
+  /** Health: probes the store (which also ends an outage as soon as the store answers). */
+  private async check(): Promise<HealthReport> {
+    if (this.closed) {
+      return { status: 'down', detail: 'audit store closed' };
+    }
+    try {
+      await this.ensureMigrated();
+      await this.store.ping();
+      this.markUp();
+      if (this.queue.length > 0 && !this.stopped) {
+        this.kick();
+      }
+      return {
+        status: 'up',
+        ...(this.queue.length > 0 ? { detail: `${this.queue.length} events queued` } : {}),
+      };
+    } catch (error) {
+      this.markDown(error);
+      this.scheduleNext();
+      return { status: 'down', detail: `audit store unreachable; ${this.queue.length} events queued` };
+    }
+  }
+
+  private async ensureMigrated(): Promise<void> {
+    if (!this.migrated) {
+      await this.store.migrate();
+      this.migrated = true;
+    }
+  }
+
+  private startDrain(): Promise<void> {
+    if (this.draining) {
+      return this.draining;
+    }
+    const run = this.drain().finally(() => {
+      this.draining = undefined;
+      this.scheduleNext();
+    });
+    this.draining = run;
+    return run;
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      await this.ensureMigrated();
+      if (this.queue.length === 0 && this.down) {
+        await this.store.ping();
+        this.markUp();
+      }
+      while (this.queue.length > 0) {
+        const batch = this.queue.slice(0, this.settings.batchSize);
+        await this.store.insert(batch);
+        this.queue.splice(0, batch.length);
+        this.depth?.set(this.queue.length);
+        this.written?.inc(batch.length);
+        this.markUp();
+      }
+    } catch (error) {
+      this.metrics?.auditDropped.inc();
+      this.markDown(error);
+      throw this.unavailable(error);
+    }
+  }
+
+  private kick(): void {
+    this.clearTimer();
+    void this.startDrain().catch(() => undefined);
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.timer || this.draining || this.closed || this.stopped) {
+      return;
+    }
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.startDrain().catch(() => undefined);
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  private scheduleNext(): void {
+    if (this.down) {
+      const exp = this.settings.flushIntervalMs * 2 ** Math.min(this.failures - 1, 20);
+      const capped = Math.min(exp, this.retryMaxDelayMs);
+      this.schedule(Math.round(capped * (0.75 + 0.5 * this.random())));
+    } else if (this.queue.length > 0) {
+      this.schedule(this.queue.length >= this.settings.batchSize ? 0 : this.settings.flushIntervalMs);
+    }
+  }
+
+  private clearTimer(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+  }
+
+  private markDown(error: unknown): void {
+    this.failures += 1;
+    if (!this.down) {
+      this.down = true;
+      this.logger.error(
+        `audit store ${this.store.description} unavailable (${describeError(error)}); ${this.queue.length} events ` +
+          `queued, retrying with backoff; mutations are refused until it recovers`,
+      );
+    }
+  }
+
+  private markUp(): void {
+    if (this.down) {
+      this.logger.warn(
+        `audit store ${this.store.description} available again after ${this.failures} failed attempts` +
+          (this.droppedInOutage > 0 ? `; ${this.droppedInOutage} events were dropped while it was down` : ''),
+      );
+    }
+    this.down = false;
+    this.failures = 0;
+    this.droppedInOutage = 0;
+  }
+
+  private unavailable(error: unknown): DomainError {
+    return new DomainError(
+      ErrorCode.AuditUnavailable,
+      'The audit store is unavailable.',
+      {},
+      { cause: error },
+    );
+  }
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return typeof code === 'string' ? `${code}: ${error.message}` : error.message;
+  }
+  return String(error);
+}

@@ -1,0 +1,167 @@
+import type { TLSSocket } from 'node:tls';
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../config/app.config.js';
+import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
+import type { GatewayRequest, RequestFacts } from '../common/request-context/request-facts.js';
+import { isBucketName, BUCKET_NAME_MESSAGE } from '../common/validation/is-bucket-name.js';
+import type { ActionRequirement, ResourceSelector } from './decorators/requires-action.decorator.js';
+import { AUTH_CLOCK, type Clock } from './clock.js';
+import type { Caller } from './caller/caller.js';
+import { clientAddress, TrustedProxies } from './caller/client-address.js';
+import { BUCKET_REGION_RESOLVER, type BucketRegionResolver } from './ports/bucket-region-resolver.port.js';
+import {
+  bucketArn,
+  evaluate,
+  REPLICATION_ACTIONS,
+  type ContextValue,
+  type Decision,
+  type DecisionKind,
+} from './ram/index.js';
+
+/** The condition keys the gateway fills on every request (DESIGN.md §2). */
+export const GatewayConditionKey = {
+  SourceIp: 'acs:SourceIp',
+  SecureTransport: 'acs:SecureTransport',
+  CurrentTime: 'acs:CurrentTime',
+  AccessId: 'acs:AccessId',
+  UserAgent: 'acs:UserAgent',
+} as const;
+
+export interface RequestConditionContext {
+  context: Record<string, ContextValue>;
+  sourceIp: string | undefined;
+  userAgent: string | undefined;
+}
+
+export interface BucketPermissions {
+  bucket: string;
+  resource: string;
+  actions: Array<{ action: string; decision: DecisionKind }>;
+}
+
+function isNoSuchBucket(error: unknown): boolean {
+  if (error instanceof DomainError) {
+    return error.code === ErrorCode.BucketNotFound;
+  }
+  return typeof error === 'object' && error !== null && 'code' in error && error.code === 'NoSuchBucket';
+}
+
+const MAX_USER_AGENT = 512;
+
+/**
+ * Builds what a decision needs (the resource ARN with the bucket's real region, the condition
+ * context) and evaluates a caller's policies. The guard and the `me/permissions` route share it.
+ */
+@Injectable()
+export class AuthorizationService {
+  private readonly trusted: TrustedProxies;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(BUCKET_REGION_RESOLVER) private readonly regions: BucketRegionResolver,
+    @Inject(AUTH_CLOCK) private readonly clock: Clock,
+  ) {
+    this.trusted = new TrustedProxies(config.server.trustedProxies);
+  }
+
+  /** `acs:oss:{region}:{account}:{bucket}`; region `*` when the bucket does not exist (NoSuchBucket). */
+  async bucketResource(bucket: string): Promise<string> {
+    let region: string;
+    try {
+      region = await this.regions.regionOf(bucket);
+    } catch (error) {
+      if (!isNoSuchBucket(error)) {
+        throw error;
+      }
+      region = '*';
+    }
+    return bucketArn(region, this.config.oss.accountId, bucket);
+  }
+
+  /** Resolves a handler's resource selector against the request (REST params or GraphQL args/parent). */
+  async resource(selector: ResourceSelector, facts: RequestFacts): Promise<string> {
+    switch (selector.kind) {
+      case 'static':
+        return selector.resource;
+      case 'bucket': {
+        const bucket = facts.params[selector.param] ?? facts.args[selector.param];
+        if (!isBucketName(bucket)) {
+          throw DomainError.validation([
+            { field: selector.param, message: `${selector.param} ${BUCKET_NAME_MESSAGE}` },
+          ]);
+        }
+        return this.bucketResource(bucket);
+      }
+      case 'parentBucket': {
+        const parent = facts.parent as { bucket?: unknown } | undefined;
+        const bucket = parent?.bucket;
+        if (!isBucketName(bucket)) {
+          // A programming error (the parent object does not carry its bucket): fail closed.
+          throw new DomainError(
+            ErrorCode.Internal,
+            `The parent of ${facts.parentType ?? '?'}.${facts.fieldName ?? '?'} carries no bucket`,
+          );
+        }
+        return this.bucketResource(bucket);
+      }
+    }
+  }
+
+  /**
+   * `acs:SourceIp` (X-Forwarded-For only via trusted proxies), `acs:SecureTransport`, `acs:CurrentTime`,
+   * `acs:AccessId`, `acs:UserAgent`, plus the handler's own keys (which may not override `acs:` keys).
+   */
+  conditionContext(
+    req: GatewayRequest,
+    caller: Caller,
+    extra?: ReturnType<NonNullable<ActionRequirement['context']>>,
+  ): RequestConditionContext {
+    const socket = req.raw?.socket as TLSSocket | undefined;
+    const { sourceIp, secure } = clientAddress(
+      socket?.remoteAddress,
+      socket?.encrypted === true,
+      req.headers,
+      this.trusted,
+    );
+    const rawAgent = req.headers['user-agent'];
+    const userAgent =
+      typeof rawAgent === 'string' && rawAgent !== '' ? rawAgent.slice(0, MAX_USER_AGENT) : undefined;
+    const context: Record<string, ContextValue> = {
+      [GatewayConditionKey.CurrentTime]: this.clock().toISOString(),
+      [GatewayConditionKey.SecureTransport]: secure ? 'true' : 'false',
+    };
+    if (sourceIp !== undefined) {
+      context[GatewayConditionKey.SourceIp] = sourceIp;
+    }
+    if (caller.keyId !== undefined) {
+      context[GatewayConditionKey.AccessId] = caller.keyId;
+    }
+    if (userAgent !== undefined) {
+      context[GatewayConditionKey.UserAgent] = userAgent;
+    }
+    for (const [key, value] of Object.entries(extra ?? {})) {
+      if (value !== undefined && !key.toLowerCase().startsWith('acs:')) {
+        context[key] = value;
+      }
+    }
+    return { context, sourceIp, userAgent };
+  }
+
+  decide(caller: Caller, action: string, resource: string, context: Record<string, ContextValue>): Decision {
+    return evaluate(caller.policySet, { action, resource, context });
+  }
+
+  /** The caller's decision for each of the six replication actions on a bucket. */
+  async permissionsOn(caller: Caller, bucket: string, req: GatewayRequest): Promise<BucketPermissions> {
+    const resource = await this.bucketResource(bucket);
+    const { context } = this.conditionContext(req, caller);
+    return {
+      bucket,
+      resource,
+      actions: REPLICATION_ACTIONS.map((action) => ({
+        action,
+        decision: this.decide(caller, action, resource, context).decision,
+      })),
+    };
+  }
+}

@@ -1,0 +1,245 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { GatewayRequest } from '../../common/request-context/request-facts.js';
+import { DomainError, ErrorCode } from '../../common/errors/domain-error.js';
+import {
+  newSigningKey,
+  serveJwks,
+  signToken,
+  TEST_AUDIENCE,
+  TEST_ISSUER,
+  type JwksServer,
+  type SigningKey,
+} from '../../../test/fixtures/jwt.js';
+import {
+  principalWithKey,
+  writePrincipalsFile,
+  type PrincipalsDocument,
+  type PrincipalsFile,
+} from '../../../test/fixtures/principals.js';
+import { PrincipalsStore } from '../principals/principals-store.js';
+import { evaluate } from '../ram/index.js';
+import { CallerAuthenticator } from './caller-authenticator.service.js';
+
+const NOW = new Date('2030-01-01T12:00:00Z');
+const files: PrincipalsFile[] = [];
+
+function authenticatorFor(document: PrincipalsDocument, clock = () => NOW): CallerAuthenticator {
+  const file = writePrincipalsFile(document);
+  files.push(file);
+  const store = new PrincipalsStore({
+    file: file.file,
+    logger: { log: vi.fn(), warn: vi.fn(), error: vi.fn() },
+    watch: false,
+    reloadOnSighup: false,
+  });
+  store.start();
+  return new CallerAuthenticator(store, clock);
+}
+
+async function rejection(promise: Promise<unknown>): Promise<DomainError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(DomainError);
+  expect((error as DomainError).code).toBe(ErrorCode.Unauthenticated);
+  return error as DomainError;
+}
+
+afterAll(() => files.splice(0).forEach((f) => f.cleanup()));
+
+describe(CallerAuthenticator.name, () => {
+  describe('API keys', () => {
+    const svc = principalWithKey('billing-service', { policies: ['AliyunOSSReadOnlyAccess'] }, 'billing-1');
+    const authenticator = authenticatorFor({
+      principals: [
+        svc.entry,
+        { id: 'dev', type: 'user', apiKeys: [{ id: 'dev-1', secret: 'dev-only-plain-secret' }] },
+      ],
+    });
+
+    it('authenticates a sha256-configured key and carries the key id and compiled policies', async () => {
+      const caller = await authenticator.authenticateHeaders({ 'x-api-key': svc.secret });
+      expect(caller).toMatchObject({
+        principalId: 'billing-service',
+        type: 'service',
+        keyId: 'billing-1',
+        authenticatedBy: 'api-key',
+      });
+      expect(evaluate(caller.policySet, { action: 'oss:GetBucketReplication', resource: '*' }).decision).toBe(
+        'Allow',
+      );
+    });
+
+    it('authenticates a plain-secret development key', async () => {
+      const caller = await authenticator.authenticateHeaders({
+        authorization: 'Bearer dev-only-plain-secret',
+      });
+      expect(caller).toMatchObject({ principalId: 'dev', keyId: 'dev-1' });
+    });
+
+    it('rejects an unknown key without echoing it', async () => {
+      const error = await rejection(
+        authenticator.authenticateHeaders({ 'x-api-key': 'guessed-secret-value' }),
+      );
+      expect(error.message).not.toContain('guessed-secret-value');
+    });
+
+    it('rejects a request without credentials', async () => {
+      await rejection(authenticator.authenticateHeaders({}));
+    });
+
+    it('authenticates one request once and caches the caller on it', async () => {
+      const req = { headers: { 'x-api-key': svc.secret } } as unknown as GatewayRequest;
+      const spy = vi.spyOn(authenticator, 'authenticateHeaders');
+      const [a, b] = await Promise.all([authenticator.authenticate(req), authenticator.authenticate(req)]);
+      await authenticator.authenticate(req);
+      expect(a).toBe(b);
+      expect(req.gateway?.caller).toBe(a);
+      expect(spy).toHaveBeenCalledTimes(1);
+      spy.mockRestore();
+    });
+  });
+
+  describe('JWT with a static public key', () => {
+    let key: SigningKey;
+    let other: SigningKey;
+    let authenticator: CallerAuthenticator;
+    const listed = principalWithKey('portal-user', { type: 'user', policies: ['AliyunOSSFullAccess'] });
+
+    beforeAll(async () => {
+      key = await newSigningKey();
+      other = await newSigningKey('other');
+      authenticator = authenticatorFor({
+        groups: { readers: { policies: ['AliyunOSSReadOnlyAccess'] } },
+        principals: [listed.entry],
+        jwt: {
+          issuer: TEST_ISSUER,
+          audience: TEST_AUDIENCE,
+          publicKey: key.publicPem,
+          groupsClaim: 'groups',
+          clockToleranceSeconds: 5,
+        },
+      });
+    });
+
+    const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+    it('maps the subject to a listed principal', async () => {
+      const token = await signToken(key, { subject: 'portal-user', issuedAt: NOW });
+      const caller = await authenticator.authenticateHeaders(bearer(token));
+      expect(caller).toMatchObject({
+        principalId: 'portal-user',
+        type: 'user',
+        authenticatedBy: 'jwt',
+        listed: true,
+      });
+      expect(caller.keyId).toBeUndefined();
+    });
+
+    it('gives an unlisted user only the policies of known groups from the groups claim', async () => {
+      const token = await signToken(key, {
+        subject: 'bob',
+        issuedAt: NOW,
+        claims: { groups: ['readers', 'admins'] },
+      });
+      const caller = await authenticator.authenticateHeaders(bearer(token));
+      expect(caller).toMatchObject({ principalId: 'bob', type: 'user', groups: ['readers'], listed: false });
+      expect(evaluate(caller.policySet, { action: 'oss:GetBucketReplication', resource: '*' }).decision).toBe(
+        'Allow',
+      );
+      expect(evaluate(caller.policySet, { action: 'oss:PutBucketRtc', resource: '*' }).decision).toBe(
+        'ImplicitDeny',
+      );
+    });
+
+    it('rejects an expired token, but accepts one within the clock tolerance', async () => {
+      const expired = await signToken(key, {
+        subject: 'portal-user',
+        issuedAt: new Date(NOW.getTime() - 7_200_000),
+        expiresAt: new Date(NOW.getTime() - 60_000),
+      });
+      expect((await rejection(authenticator.authenticateHeaders(bearer(expired)))).message).toMatch(
+        /expired/,
+      );
+      const justExpired = await signToken(key, {
+        subject: 'portal-user',
+        issuedAt: new Date(NOW.getTime() - 7_200_000),
+        expiresAt: new Date(NOW.getTime() - 3_000),
+      });
+      await expect(authenticator.authenticateHeaders(bearer(justExpired))).resolves.toMatchObject({
+        principalId: 'portal-user',
+      });
+    });
+
+    it('rejects a wrong issuer, a wrong audience and a foreign signature', async () => {
+      const wrongIssuer = await signToken(key, {
+        subject: 'portal-user',
+        issuedAt: NOW,
+        issuer: 'https://evil.example',
+      });
+      expect((await rejection(authenticator.authenticateHeaders(bearer(wrongIssuer)))).message).toMatch(
+        /"iss"/,
+      );
+      const wrongAudience = await signToken(key, {
+        subject: 'portal-user',
+        issuedAt: NOW,
+        audience: 'another-service',
+      });
+      expect((await rejection(authenticator.authenticateHeaders(bearer(wrongAudience)))).message).toMatch(
+        /"aud"/,
+      );
+      const foreign = await signToken(other, { subject: 'portal-user', issuedAt: NOW });
+      expect((await rejection(authenticator.authenticateHeaders(bearer(foreign)))).message).toMatch(
+        /signature/,
+      );
+    });
+
+    it('rejects a token without the principal claim', async () => {
+      const token = await signToken(key, { issuedAt: NOW });
+      expect((await rejection(authenticator.authenticateHeaders(bearer(token)))).message).toMatch(/"sub"/);
+    });
+  });
+
+  describe('JWT with a JWKS URL', () => {
+    let key: SigningKey;
+    let jwks: JwksServer;
+    let authenticator: CallerAuthenticator;
+
+    beforeAll(async () => {
+      key = await newSigningKey('jwks-key');
+      jwks = await serveJwks([key]);
+      authenticator = authenticatorFor({
+        principals: [{ id: 'svc', type: 'service', policies: ['AliyunOSSFullAccess'] }],
+        jwt: { issuer: TEST_ISSUER, audience: [TEST_AUDIENCE, 'other'], jwksUrl: jwks.url },
+      });
+    });
+    afterAll(() => jwks.close());
+
+    it('verifies tokens with the fetched key set and caches it', async () => {
+      for (let i = 0; i < 3; i += 1) {
+        const token = await signToken(key, { subject: 'svc', issuedAt: NOW });
+        await expect(
+          authenticator.authenticateHeaders({ authorization: `Bearer ${token}` }),
+        ).resolves.toMatchObject({
+          principalId: 'svc',
+          authenticatedBy: 'jwt',
+        });
+      }
+      expect(jwks.fetches()).toBe(1);
+    });
+
+    it('rejects a token whose key id is not in the set', async () => {
+      const stranger = await newSigningKey('unknown-kid');
+      const token = await signToken(stranger, { subject: 'svc', issuedAt: NOW });
+      await rejection(authenticator.authenticateHeaders({ authorization: `Bearer ${token}` }));
+    });
+  });
+
+  it('rejects JWTs when the principals file configures no jwt section', async () => {
+    const key = await newSigningKey();
+    const authenticator = authenticatorFor({ principals: [{ id: 'svc', type: 'service' }] });
+    const token = await signToken(key, { subject: 'svc', issuedAt: NOW });
+    await rejection(authenticator.authenticateHeaders({ authorization: `Bearer ${token}` }));
+  });
+});

@@ -1,0 +1,136 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { DomainError, ErrorCode } from '../../common/errors/domain-error.js';
+import type { GatewayRequest } from '../../common/request-context/request-facts.js';
+import { AUTH_CLOCK, type Clock } from '../clock.js';
+import type { PrincipalsSnapshot } from '../principals/principal.js';
+import { PrincipalsStore } from '../principals/principals-store.js';
+import type { Caller } from './caller.js';
+import { presentedCredential } from './credentials.js';
+import { JwtVerifier, TokenRejected } from './jwt-verifier.js';
+
+function unauthenticated(message: string): DomainError {
+  return new DomainError(ErrorCode.Unauthenticated, message);
+}
+
+function claimGroups(value: unknown): string[] {
+  if (typeof value === 'string') {
+    return value.split(/[\s,]+/).filter(Boolean);
+  }
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}
+
+/**
+ * Turns the credentials of a request into a Caller: an API key (looked up by the sha256 of the
+ * secret, digest compared in constant time) or a JWT (verified with jose, mapped to a principal by
+ * `principalClaim`; users not in the file get the policies of their `groupsClaim` groups that exist
+ * in the file). Failures are 401 `Unauthenticated` and never echo the credential.
+ *
+ * One request authenticates once: the result (or failure) is memoised per request, so the many field
+ * resolvers of one GraphQL query share it.
+ */
+@Injectable()
+export class CallerAuthenticator {
+  private readonly logger = new Logger('Authentication');
+  private readonly inFlight = new WeakMap<object, Promise<Caller>>();
+  private readonly jwt = new JwtVerifier();
+
+  constructor(
+    private readonly principals: PrincipalsStore,
+    @Inject(AUTH_CLOCK) private readonly clock: Clock,
+  ) {}
+
+  /** The caller of the request (cached on `req.gateway.caller`). */
+  authenticate(req: GatewayRequest): Promise<Caller> {
+    const cached = req.gateway?.caller as Caller | undefined;
+    if (cached) {
+      return Promise.resolve(cached);
+    }
+    let pending = this.inFlight.get(req);
+    if (!pending) {
+      pending = this.authenticateHeaders(req.headers).then((caller) => {
+        req.gateway ??= {};
+        req.gateway.caller = caller;
+        return caller;
+      });
+      this.inFlight.set(req, pending);
+    }
+    return pending;
+  }
+
+  /** Authenticates raw headers against the current principals snapshot. */
+  async authenticateHeaders(headers: Record<string, string | string[] | undefined>): Promise<Caller> {
+    const snapshot = this.principals.current();
+    const credential = presentedCredential(headers);
+    switch (credential.kind) {
+      case 'none':
+        throw unauthenticated(
+          'Authentication required: send Authorization: Bearer <api key or token> or X-Api-Key.',
+        );
+      case 'malformed':
+        throw unauthenticated(`The credentials are malformed: ${credential.reason}.`);
+      case 'api-key':
+        return this.byApiKey(snapshot, credential.secret);
+      case 'jwt':
+        return this.byJwt(snapshot, credential.token);
+    }
+  }
+
+  private byApiKey(snapshot: PrincipalsSnapshot, secret: string): Caller {
+    const digest = createHash('sha256').update(secret, 'utf8').digest();
+    const entry = snapshot.apiKeysByDigest.get(digest.toString('hex'));
+    if (!entry || !timingSafeEqual(entry.digest, digest)) {
+      throw unauthenticated('The API key is not valid.');
+    }
+    const principal = snapshot.principals.get(entry.principalId);
+    if (!principal) {
+      throw unauthenticated('The API key is not valid.');
+    }
+    return {
+      principalId: principal.id,
+      type: principal.type,
+      keyId: entry.keyId,
+      policySet: principal.policySet,
+      groups: principal.groups,
+      authenticatedBy: 'api-key',
+      listed: true,
+    };
+  }
+
+  private async byJwt(snapshot: PrincipalsSnapshot, token: string): Promise<Caller> {
+    const settings = snapshot.jwt;
+    if (!settings) {
+      throw unauthenticated('The bearer credential is not valid.');
+    }
+    let payload;
+    try {
+      payload = await this.jwt.verify(token, settings, this.clock());
+    } catch (error) {
+      if (error instanceof TokenRejected) {
+        if (error.keySetUnavailable) {
+          this.logger.warn(`JWT key set ${settings.jwksUrl ?? ''} is unavailable: ${error.message}`);
+        }
+        throw unauthenticated(`The bearer token is not valid: ${error.message}.`);
+      }
+      throw error;
+    }
+    const subject = payload[settings.principalClaim];
+    if (typeof subject !== 'string' || subject === '') {
+      throw unauthenticated(`The bearer token is not valid: it has no "${settings.principalClaim}" claim.`);
+    }
+    const listed = snapshot.principals.get(subject);
+    if (listed) {
+      return {
+        principalId: listed.id,
+        type: listed.type,
+        policySet: listed.policySet,
+        groups: listed.groups,
+        authenticatedBy: 'jwt',
+        listed: true,
+      };
+    }
+    const fromToken = settings.groupsClaim ? claimGroups(payload[settings.groupsClaim]) : [];
+    const { groups, policySet } = snapshot.policiesOfGroups(fromToken);
+    return { principalId: subject, type: 'user', policySet, groups, authenticatedBy: 'jwt', listed: false };
+  }
+}

@@ -1,0 +1,41 @@
+import { Field, ObjectType } from '@nestjs/graphql';
+import { ApiProperty } from '@nestjs/swagger';
+import { AuthorizationDecision } from './authorization-enums.js';
+
+@ObjectType({ description: 'The decision for one action.' })
+export class ActionDecision {
+  @Field(() => String, { description: 'The RAM action, e.g. `oss:PutBucketRtc`.' })
+  action!: string;
+
+  @Field(() => AuthorizationDecision, { description: 'What the caller’s policies decide for it.' })
+  decision!: AuthorizationDecision;
+}
+
+@ObjectType({ description: 'What the caller may do on a bucket: one decision per replication action.' })
+export class BucketPermissions {
+  @Field(() => String, { description: 'The bucket.' })
+  bucket!: string;
+
+  @Field(() => String, { description: 'The resource ARN the decisions were made on.' })
+  resource!: string;
+
+  @Field(() => [ActionDecision], { description: 'The six replication actions with their decisions.' })
+  actions!: ActionDecision[];
+}
+
+/** REST shape of `GET /v1/me/permissions`: actions keyed by action name. */
+export class BucketPermissionsResponse {
+  @ApiProperty({ example: 'my-bucket' })
+  bucket!: string;
+
+  @ApiProperty({ example: 'acs:oss:cn-hangzhou:1234567890123456:my-bucket' })
+  resource!: string;
+
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'string', enum: Object.values(AuthorizationDecision) },
+    description: 'Each of the six replication actions → Allow | ImplicitDeny | ExplicitDeny.',
+    example: { 'oss:GetBucketReplication': 'Allow', 'oss:PutBucketRtc': 'ImplicitDeny' },
+  })
+  actions!: Record<string, AuthorizationDecision>;
+}

@@ -1,0 +1,44 @@
+import { Controller, Get, Query, Req } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import type { GatewayRequest } from '../common/request-context/request-facts.js';
+import { AuthorizationService } from './authorization.service.js';
+import type { Caller } from './caller/caller.js';
+import { CurrentCaller } from './decorators/current-caller.decorator.js';
+import { RequiresAuthentication } from './decorators/requires-action.decorator.js';
+import { BucketPermissionsArgs } from './dto/bucket-permissions.args.js';
+import { BucketPermissionsResponse } from './dto/bucket-permissions.type.js';
+import { CallerIdentity } from './dto/caller-identity.type.js';
+import { toCallerIdentity, toPermissionsResponse } from './me.mapper.js';
+
+@ApiTags('authorization')
+@ApiSecurity('api-key')
+@ApiSecurity('bearer')
+@Controller('v1/me')
+export class MeController {
+  constructor(private readonly authorization: AuthorizationService) {}
+
+  @Get()
+  @RequiresAuthentication()
+  @ApiOperation({ operationId: 'getMe', summary: 'Who the caller is: principal id, type, groups, key id.' })
+  @ApiOkResponse({ type: CallerIdentity })
+  me(@CurrentCaller() caller: Caller): CallerIdentity {
+    return toCallerIdentity(caller);
+  }
+
+  @Get('permissions')
+  @RequiresAuthentication()
+  @ApiOperation({
+    operationId: 'getMyPermissions',
+    summary: 'What the caller may do on a bucket',
+    description:
+      'The decision (Allow, ImplicitDeny, ExplicitDeny) of the caller’s policies for each of the six replication actions on the bucket, in the context of this request — for portals deciding which buttons to show.',
+  })
+  @ApiOkResponse({ type: BucketPermissionsResponse })
+  async permissions(
+    @CurrentCaller() caller: Caller,
+    @Query() args: BucketPermissionsArgs,
+    @Req() req: GatewayRequest,
+  ): Promise<BucketPermissionsResponse> {
+    return toPermissionsResponse(await this.authorization.permissionsOn(caller, args.bucket, req));
+  }
+}

@@ -1,0 +1,34 @@
+import { Args, Context, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import type { GatewayRequest } from '../common/request-context/request-facts.js';
+import { AuthorizationService } from './authorization.service.js';
+import type { Caller } from './caller/caller.js';
+import { CurrentCaller } from './decorators/current-caller.decorator.js';
+import { RequiresAuthentication } from './decorators/requires-action.decorator.js';
+import { BucketPermissionsArgs } from './dto/bucket-permissions.args.js';
+import { BucketPermissions } from './dto/bucket-permissions.type.js';
+import { CallerIdentity } from './dto/caller-identity.type.js';
+import { toBucketPermissions, toCallerIdentity } from './me.mapper.js';
+
+@Resolver(() => CallerIdentity)
+export class MeResolver {
+  constructor(private readonly authorization: AuthorizationService) {}
+
+  @Query(() => CallerIdentity, { description: 'The authenticated caller.' })
+  @RequiresAuthentication()
+  me(@CurrentCaller() caller: Caller): CallerIdentity {
+    return toCallerIdentity(caller);
+  }
+
+  @ResolveField(() => BucketPermissions, {
+    description:
+      'The caller’s decision for each of the six replication actions on a bucket, in the context of this request.',
+  })
+  @RequiresAuthentication()
+  async permissions(
+    @CurrentCaller() caller: Caller,
+    @Args() args: BucketPermissionsArgs,
+    @Context('req') req: GatewayRequest,
+  ): Promise<BucketPermissions> {
+    return toBucketPermissions(await this.authorization.permissionsOn(caller, args.bucket, req));
+  }
+}

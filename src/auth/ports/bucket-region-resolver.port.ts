@@ -1,0 +1,23 @@
+/**
+ * Where the guard learns a bucket's real region, to build `acs:oss:{region}:{account}:{bucket}`.
+ *
+ * The default (provided by AuthModule) answers `config.oss.region` for every bucket. The replication
+ * feature overrides it with a GetBucketLocation-backed, cached implementation:
+ *
+ * ```ts
+ * AuthModule.forRoot({
+ *   imports: [OssModule],
+ *   bucketRegionResolver: { useClass: OssBucketRegionResolver },
+ * })
+ * ```
+ *
+ * An implementation that cannot find the bucket throws an error whose `code` is `NoSuchBucket`
+ * (an OssServiceError) or a `DomainError(ErrorCode.BucketNotFound)`; the guard then uses `*` as the
+ * region instead of failing the decision. Any other error fails the request.
+ */
+export interface BucketRegionResolver {
+  /** The bucket's region id without the `oss-` prefix (`cn-hangzhou`); `oss-cn-hangzhou` is tolerated. */
+  regionOf(bucket: string): Promise<string>;
+}
+
+export const BUCKET_REGION_RESOLVER = Symbol('BUCKET_REGION_RESOLVER');

@@ -1,0 +1,201 @@
+import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { evaluate } from '../ram/index.js';
+import { parsePrincipalsFile } from './principals-file.js';
+import {
+  allow,
+  deny,
+  newSecret,
+  policy,
+  sha256Hex,
+  type PrincipalsDocument,
+} from '../../../test/fixtures/principals.js';
+
+function parse(document: PrincipalsDocument | string, name = 'principals.yaml') {
+  return parsePrincipalsFile(typeof document === 'string' ? document : stringify(document), name);
+}
+
+function problemsOf(document: PrincipalsDocument | string, name?: string) {
+  const result = parse(document, name);
+  if (result.ok) {
+    throw new Error('expected the file to be rejected');
+  }
+  return result.problems;
+}
+
+const DESIGN_EXAMPLE = `
+policies:
+  ReplicationReadOnly: { Version: "1", Statement: [ { Effect: Allow, Action: ["oss:GetBucketReplication*"], Resource: ["*"] } ] }
+groups:
+  platform-ops: { policies: [AliyunOSSFullAccess] }
+principals:
+  - id: billing-service
+    type: service
+    groups: [platform-ops]
+    policies: [ReplicationReadOnly]
+    apiKeys:
+      - id: billing-1
+        sha256: "${sha256Hex('billing-production-secret')}"
+      - id: billing-dev
+        secret: "dev-only-plain-secret"
+jwt:
+  issuer: https://idp.example.internal
+  audience: oss-replication-gateway
+  jwksUrl: https://idp.example.internal/.well-known/jwks.json
+  principalClaim: sub
+  groupsClaim: groups
+`;
+
+describe(parsePrincipalsFile.name, () => {
+  it('accepts the DESIGN.md example and compiles direct and group policies per principal', () => {
+    const result = parse(DESIGN_EXAMPLE);
+    expect(result.ok).toBe(true);
+    if (!result.ok) {
+      return;
+    }
+    const billing = result.snapshot.principals.get('billing-service')!;
+    expect(billing.type).toBe('service');
+    expect(billing.groups).toEqual(['platform-ops']);
+    expect(billing.policies.map((p) => p.name)).toEqual(['ReplicationReadOnly', 'AliyunOSSFullAccess']);
+    const decision = evaluate(billing.policySet, { action: 'oss:PutBucketRtc', resource: 'acs:oss:*:*:b' });
+    expect(decision.decision).toBe('Allow');
+    expect(decision.matchedStatements[0].policy).toBe('AliyunOSSFullAccess');
+    expect(result.plainSecretKeys).toEqual(['billing-dev']);
+    expect(result.snapshot.jwt).toMatchObject({
+      principalClaim: 'sub',
+      groupsClaim: 'groups',
+      audience: ['oss-replication-gateway'],
+    });
+    const byDigest = result.snapshot.apiKeysByDigest.get(sha256Hex('dev-only-plain-secret'));
+    expect(byDigest).toMatchObject({
+      keyId: 'billing-dev',
+      principalId: 'billing-service',
+      plainSecret: true,
+    });
+  });
+
+  it('reads JSON files with the JSON parser', () => {
+    const result = parse(JSON.stringify({ principals: [{ id: 'a', type: 'role' }] }), 'principals.json');
+    expect(result.ok && result.snapshot.principals.get('a')?.type).toBe('role');
+    expect(problemsOf('{ "principals": [', 'p.json')[0].message).toMatch(/not valid JSON/);
+  });
+
+  it('names the path of a bad statement inside a named policy', () => {
+    const problems = problemsOf({
+      policies: {
+        ReplicationReadOnly: {
+          Version: '1',
+          Statement: [{ Effect: 'Permit', Action: 'oss:*', Resource: '*' }],
+        },
+      },
+    });
+    expect(problems).toEqual([
+      expect.objectContaining({ path: 'policies.ReplicationReadOnly.Statement[0].Effect' }),
+    ]);
+  });
+
+  it('names the path of a bad inline policy of a principal', () => {
+    const problems = problemsOf({
+      principals: [
+        {
+          id: 'svc',
+          type: 'service',
+          policies: [
+            policy(allow('oss:*', '*', { Condition: { IpAdress: { 'acs:SourceIp': '10.0.0.0/8' } } })),
+          ],
+        },
+      ],
+    });
+    expect(problems[0].path).toMatch(/^principals\[0\]\.policies\[0\]\.Statement\[0\]\.Condition/);
+  });
+
+  it('rejects unknown policy, group and top-level names', () => {
+    const problems = problemsOf({
+      groups: { ops: { policies: ['NoSuchPolicy'] } },
+      principals: [{ id: 'svc', type: 'service', groups: ['nope'] }],
+      extras: true,
+    });
+    expect(problems.map((p) => p.path).sort()).toEqual([
+      'extras',
+      'groups.ops.policies[0]',
+      'principals[0].groups[0]',
+    ]);
+  });
+
+  it('rejects redefining a built-in policy', () => {
+    expect(problemsOf({ policies: { AliyunOSSFullAccess: policy(deny('oss:*')) } })[0].path).toBe(
+      'policies.AliyunOSSFullAccess',
+    );
+  });
+
+  it('rejects duplicate principals, duplicate key ids and two keys with one secret', () => {
+    const secret = newSecret();
+    const problems = problemsOf({
+      principals: [
+        { id: 'a', type: 'service', apiKeys: [{ id: 'k1', sha256: sha256Hex(secret) }] },
+        { id: 'a', type: 'service' },
+        {
+          id: 'b',
+          type: 'service',
+          apiKeys: [
+            { id: 'k1', secret: 'another-secret' },
+            { id: 'k2', secret },
+          ],
+        },
+      ],
+    });
+    expect(problems.map((p) => p.path)).toEqual([
+      'principals[1].id',
+      'principals[2].apiKeys[0].id',
+      'principals[2].apiKeys[1]',
+    ]);
+  });
+
+  it('requires exactly one of sha256 or secret, a real digest and a principal type', () => {
+    const problems = problemsOf({
+      principals: [
+        {
+          id: 'a',
+          type: 'robot',
+          apiKeys: [{ id: 'k1' }, { id: 'k2', sha256: 'abc' }, { id: 'k3', secret: 'short' }],
+        },
+      ],
+    });
+    expect(problems.map((p) => p.path)).toEqual([
+      'principals[0].type',
+      'principals[0].apiKeys[0]',
+      'principals[0].apiKeys[1].sha256',
+      'principals[0].apiKeys[2].secret',
+    ]);
+  });
+
+  it('never puts a plain secret into a problem message', () => {
+    const problems = problemsOf({
+      principals: [{ id: 'a', type: 'service', apiKeys: [{ id: 'k', secret: ' spaced-secret-value ' }] }],
+    });
+    expect(JSON.stringify(problems)).not.toContain('spaced-secret-value');
+  });
+
+  it('validates the jwt settings', () => {
+    const problems = problemsOf({
+      jwt: { issuer: 'x', jwksUrl: 'ftp://idp/jwks', publicKey: 'nope', algorithms: ['none'] },
+    });
+    expect(problems.map((p) => p.path).sort()).toEqual([
+      'jwt',
+      'jwt.algorithms',
+      'jwt.audience',
+      'jwt.jwksUrl',
+      'jwt.publicKey',
+    ]);
+  });
+
+  it('reports YAML syntax errors and duplicate keys', () => {
+    expect(problemsOf('principals: [\n')[0].message).toMatch(/not valid YAML/);
+    expect(problemsOf('policies: {}\npolicies: {}\n')[0].message).toMatch(/not valid YAML/);
+  });
+
+  it('treats an empty file as no principals', () => {
+    const result = parse('');
+    expect(result.ok && result.snapshot.principals.size).toBe(0);
+  });
+});

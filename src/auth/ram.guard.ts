@@ -1,0 +1,142 @@
+import { type CanActivate, type ExecutionContext, Inject, Injectable, Logger } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { GqlExecutionContext, type GqlContextType } from '@nestjs/graphql';
+import { AuditService } from '../audit/audit.service.js';
+import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
+import { requestFacts, type RequestFacts } from '../common/request-context/request-facts.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { AuthorizationService } from './authorization.service.js';
+import { CallerAuthenticator } from './caller/caller-authenticator.service.js';
+import { AUTH_CLOCK, type Clock } from './clock.js';
+import { IS_PUBLIC } from './decorators/public.decorator.js';
+import {
+  type ActionRequirement,
+  AUTHENTICATED,
+  REQUIRES_ACTION,
+} from './decorators/requires-action.decorator.js';
+import type { Decision } from './ram/index.js';
+
+/** What the guard leaves on `req.gateway.decision` for the audit of forwarded calls. */
+export interface RequestDecision extends Decision {
+  action: string;
+  resource: string;
+}
+
+const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+function isMutation(context: ExecutionContext, facts: RequestFacts): boolean {
+  if (facts.transport === 'graphql') {
+    const info = GqlExecutionContext.create(context).getInfo<{ operation?: { operation?: string } }>();
+    return info.operation?.operation !== 'query';
+  }
+  return !READ_METHODS.has(facts.req.method.toUpperCase());
+}
+
+function dryRunOf(facts: RequestFacts): boolean {
+  const fromQuery = facts.query.dryRun;
+  const fromBody = (facts.body as { dryRun?: unknown } | undefined)?.dryRun;
+  return facts.args.dryRun === true || fromBody === true || fromQuery === 'true' || fromQuery === '1';
+}
+
+/**
+ * The one global guard, for REST and GraphQL (field resolvers included): deny by default, `@Public()`
+ * opts out, `@RequiresAction` is authenticated, evaluated against the caller's RAM policies, counted
+ * and audited (one event per decision). A denial is a 403 naming the action, resource and the
+ * statements that decided it. While the audit store is down, mutations are refused (503).
+ */
+@Injectable()
+export class RamGuard implements CanActivate {
+  private readonly logger = new Logger(RamGuard.name);
+
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly authenticator: CallerAuthenticator,
+    private readonly authorization: AuthorizationService,
+    private readonly audit: AuditService,
+    private readonly metrics: MetricsService,
+    @Inject(AUTH_CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const targets = [context.getHandler(), context.getClass()];
+    const requirement = this.reflector.getAllAndOverride<ActionRequirement | undefined>(
+      REQUIRES_ACTION,
+      targets,
+    );
+    if (!requirement) {
+      if (this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC, targets) === true) {
+        return true;
+      }
+      const name = `${context.getClass().name}.${context.getHandler().name}`;
+      this.logger.error(`${name} declares neither @RequiresAction nor @Public: denied`);
+      throw new DomainError(
+        ErrorCode.AccessDenied,
+        `The operation ${name} declares no permission and is denied.`,
+      );
+    }
+    const type = context.getType<GqlContextType>();
+    if (type !== 'http' && type !== 'graphql') {
+      throw new DomainError(ErrorCode.AccessDenied, `Transport ${type} is not supported.`);
+    }
+
+    const facts = requestFacts(context);
+    const caller = await this.authenticator.authenticate(facts.req);
+    if (!this.audit.available && isMutation(context, facts)) {
+      throw new DomainError(
+        ErrorCode.AuditUnavailable,
+        'The audit trail cannot be written right now, so changes are refused; reads still work. Try again shortly.',
+      );
+    }
+    const resource = await this.authorization.resource(requirement.resource, facts);
+    const {
+      context: conditions,
+      sourceIp,
+      userAgent,
+    } = this.authorization.conditionContext(facts.req, caller, requirement.context?.(facts));
+    const decision: Decision =
+      requirement.action === AUTHENTICATED
+        ? { decision: 'Allow', matchedStatements: [], missingContextKeys: [] }
+        : this.authorization.decide(caller, requirement.action, resource, conditions);
+
+    const recorded: RequestDecision = { ...decision, action: requirement.action, resource };
+    facts.req.gateway ??= {};
+    facts.req.gateway.decision = recorded;
+    this.metrics.decisions.labels(requirement.action, decision.decision).inc();
+    this.audit.record({
+      time: this.clock(),
+      requestId: String(facts.req.id),
+      transport: facts.transport,
+      kind: 'decision',
+      principal: caller.principalId,
+      ...(caller.keyId !== undefined ? { keyId: caller.keyId } : {}),
+      ...(sourceIp !== undefined ? { sourceIp } : {}),
+      ...(userAgent !== undefined ? { userAgent } : {}),
+      action: requirement.action,
+      resource,
+      decision: decision.decision,
+      matchedStatements: decision.matchedStatements.map((m) => ({ ...m })),
+      operation:
+        facts.transport === 'graphql'
+          ? `${facts.parentType}.${facts.fieldName}`
+          : `${facts.req.method} ${facts.req.routeOptions?.url ?? facts.req.url}`,
+      dryRun: dryRunOf(facts),
+    });
+
+    if (decision.decision !== 'Allow') {
+      throw new DomainError(
+        ErrorCode.AccessDenied,
+        `Caller ${caller.principalId} may not ${requirement.action} on ${resource} (${decision.decision}).`,
+        {
+          authorization: {
+            decision: decision.decision,
+            action: requirement.action,
+            resource,
+            matchedStatements: decision.matchedStatements.map((m) => ({ ...m })),
+            missingContextKeys: decision.missingContextKeys,
+          },
+        },
+      );
+    }
+    return true;
+  }
+}

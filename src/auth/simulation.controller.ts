@@ -1,0 +1,42 @@
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiSecurity,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { Caller } from './caller/caller.js';
+import { CurrentCaller } from './decorators/current-caller.decorator.js';
+import { RequiresAction } from './decorators/requires-action.decorator.js';
+import { PolicySimulation } from './dto/policy-simulation.type.js';
+import { SimulatePolicyInput } from './dto/simulate-policy.input.js';
+import { GatewayAction } from './ram/index.js';
+import { SimulationService } from './simulation.service.js';
+
+@ApiTags('authorization')
+@ApiSecurity('api-key')
+@ApiSecurity('bearer')
+@Controller('v1/authz')
+export class SimulationController {
+  constructor(private readonly simulation: SimulationService) {}
+
+  @Post('simulate')
+  @HttpCode(200)
+  @RequiresAction(GatewayAction.SimulatePolicy)
+  @ApiOperation({
+    operationId: 'simulatePolicy',
+    summary: 'Simulate a RAM policy decision',
+    description:
+      'Evaluates `action` on `resource` in `context` against the given policy documents, a configured principal’s policies, or (with neither) the caller’s own. Nothing is forwarded to OSS.',
+  })
+  @ApiOkResponse({ type: PolicySimulation })
+  @ApiBadRequestResponse({
+    description: 'Malformed input or policy document; `errors[].field` is the JSON path.',
+  })
+  @ApiNotFoundResponse({ description: 'The principal is not configured.' })
+  simulate(@CurrentCaller() caller: Caller, @Body() input: SimulatePolicyInput): PolicySimulation {
+    return this.simulation.simulate(caller, input);
+  }
+}
