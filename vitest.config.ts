@@ -1,7 +1,15 @@
+import { createRequire } from 'node:module';
 import swc from 'unplugin-swc';
 import { defineConfig } from 'vitest/config';
 
+const require = createRequire(import.meta.url);
+
 export default defineConfig({
+  resolve: {
+    // Node (and @nestjs/graphql) load graphql's CommonJS build; make test sources load the same copy,
+    // otherwise instanceof checks on GraphQLScalarType fail across the two builds.
+    alias: [{ find: /^graphql$/, replacement: require.resolve('graphql') }],
+  },
   plugins: [
     swc.vite({
       jsc: {

@@ -9,6 +9,9 @@ import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { HealthModule } from './health/health.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
+import { OssBucketRegionResolver } from './oss/adapters/bucket-region-resolver.adapter.js';
+import { OssModule } from './oss/oss.module.js';
+import { ReplicationModule } from './replication/replication.module.js';
 
 /** Imports the feature modules; no providers of its own beyond the global filter. */
 @Module({})
@@ -31,7 +34,12 @@ export class AppModule {
         HealthModule,
         MetricsModule,
         AuditModule,
-        AuthModule.forRoot(),
+        OssModule,
+        AuthModule.forRoot({
+          imports: [OssModule],
+          bucketRegionResolver: { useExisting: OssBucketRegionResolver },
+        }),
+        ReplicationModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],
     };

@@ -33,7 +33,6 @@ export interface AppConfig {
     /** Longest retry backoff while the store is down (default 30 s). */
     retryMaxDelayMs?: number;
   };
-  redis?: { url: string };
   /** The raw environment, for the embedded emulator's own EMULATOR_* parser. */
   rawEnv: Readonly<Record<string, string | undefined>>;
 }
@@ -102,7 +101,6 @@ export function buildAppConfig(raw: Record<string, string | undefined>): AppConf
       maxQueue: env.AUDIT_MAX_QUEUE,
       retryMaxDelayMs: env.AUDIT_RETRY_MAX_DELAY_MS,
     },
-    ...(env.REDIS_URL ? { redis: { url: env.REDIS_URL } } : {}),
     rawEnv: { ...raw },
   };
 }

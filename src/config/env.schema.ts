@@ -54,7 +54,6 @@ export class EnvSchema {
   /** Comma-separated IPs/CIDRs whose X-Forwarded-For is honoured. */
   @IsOptional() @IsString() GATEWAY_TRUSTED_PROXIES = '';
   @IsOptional() @IsString() GATEWAY_PRINCIPALS_FILE?: string;
-  @IsOptional() @IsString() @MinLength(1) METRICS_PORT?: string;
 
   // ---- OSS upstream
   @IsOptional()
@@ -95,7 +94,6 @@ export class EnvSchema {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(10_000_000) AUDIT_MAX_QUEUE = 100_000;
   /** Upper bound of the retry backoff while the audit store is down. */
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(600_000) AUDIT_RETRY_MAX_DELAY_MS = 30_000;
-  @IsOptional() @Matches(/^rediss?:\/\/.+/, { message: 'must be a redis:// URL' }) REDIS_URL?: string;
 }
 
 export class ConfigValidationError extends Error {

@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { OssClientError, OssServiceError } from '../../oss/errors.js';
+import { ErrorCode } from './domain-error.js';
+import { translateOssError } from './oss-error.translator.js';
+import { toDomainError } from './to-domain-error.js';
+
+function ossError(code: string, status: number): OssServiceError {
+  return new OssServiceError({
+    status,
+    code,
+    message: `message of ${code}`,
+    requestId: '5C3D9175B6FC201293AD4890',
+    hostId: 'b.oss-cn-hangzhou.aliyuncs.com',
+    ec: '0015-00000101',
+    details: { StringToSign: 'secret-derived', OSSAccessKeyId: 'LTAI' },
+  });
+}
+
+describe(translateOssError.name, () => {
+  it.each([
+    ['NoSuchBucket', 404, ErrorCode.BucketNotFound],
+    ['NoSuchReplicationRule', 404, ErrorCode.ReplicationRuleNotFound],
+    ['NoSuchReplicationConfiguration', 404, ErrorCode.ReplicationRuleNotFound],
+    ['BucketReplicationAlreadyExist', 400, ErrorCode.ReplicationConflict],
+    ['TooManyReplicationRules', 400, ErrorCode.ReplicationConflict],
+    ['TooManyOutgoingReplication', 400, ErrorCode.ReplicationConflict],
+    ['BucketReplicationInClosingStatus', 400, ErrorCode.ReplicationConflict],
+    ['TransferAccAlreadyInUse', 409, ErrorCode.ReplicationConflict],
+    ['InvalidTargetBucket', 400, ErrorCode.UpstreamRejectedInput],
+    ['ReplicationLocationNotSupportRtc', 400, ErrorCode.UpstreamRejectedInput],
+    ['MalformedXML', 400, ErrorCode.UpstreamRejectedInput],
+    ['SomeFutureInputCode', 400, ErrorCode.UpstreamRejectedInput],
+    ['AccessDenied', 403, ErrorCode.UpstreamError],
+    ['SignatureDoesNotMatch', 403, ErrorCode.UpstreamError],
+    ['InvalidAccessKeyId', 403, ErrorCode.UpstreamError],
+    ['RequestTimeTooSkewed', 403, ErrorCode.UpstreamError],
+    ['SecurityTokenExpired', 403, ErrorCode.UpstreamError],
+    ['UserDisable', 403, ErrorCode.UpstreamError],
+    ['InternalError', 500, ErrorCode.UpstreamError],
+    ['ServiceUnavailable', 503, ErrorCode.UpstreamError],
+    ['SomethingNew', 409, ErrorCode.ReplicationConflict],
+  ])('maps OSS %s (%i) to %s, keeping the OSS identifiers', (code, status, expected) => {
+    const error = translateOssError(ossError(code, status))!;
+    expect(error.code).toBe(expected);
+    expect(error.details.oss).toEqual({
+      code,
+      message: `message of ${code}`,
+      requestId: '5C3D9175B6FC201293AD4890',
+      ec: '0015-00000101',
+      hostId: 'b.oss-cn-hangzhou.aliyuncs.com',
+      status,
+    });
+    expect(JSON.stringify(error.details)).not.toContain('secret-derived');
+  });
+
+  it("says OSS refused the gateway's own credentials, never that the caller was denied", () => {
+    expect(translateOssError(ossError('AccessDenied', 403))!.message).toContain("gateway's own credentials");
+  });
+
+  it.each([
+    ['Timeout', ErrorCode.UpstreamTimeout],
+    ['RetryBudgetExceeded', ErrorCode.UpstreamTimeout],
+    ['NetworkError', ErrorCode.UpstreamError],
+    ['MalformedResponse', ErrorCode.UpstreamError],
+    ['CredentialsError', ErrorCode.UpstreamError],
+    ['InvalidArgument', ErrorCode.UpstreamRejectedInput],
+  ] as const)('maps client error %s to %s', (code, expected) => {
+    const error = translateOssError(new OssClientError(code, 'what happened'))!;
+    expect(error.code).toBe(expected);
+    expect(error.details.oss).toEqual({ code, message: 'what happened' });
+  });
+
+  it('turns an invalid bucket name into a validation error on the bucket field', () => {
+    const error = translateOssError(new OssClientError('InvalidBucketName', 'bad name'))!;
+    expect(error.code).toBe(ErrorCode.ValidationFailed);
+    expect(error.details.errors).toEqual([{ field: 'bucket', message: 'bad name' }]);
+  });
+
+  it('ignores anything that is not an OSS error, and is registered with toDomainError', () => {
+    expect(translateOssError(new Error('x'))).toBeUndefined();
+    expect(toDomainError(ossError('NoSuchBucket', 404)).code).toBe(ErrorCode.BucketNotFound);
+  });
+});

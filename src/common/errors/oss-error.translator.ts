@@ -1,0 +1,169 @@
+import { OssClientError, OssServiceError } from '../../oss/errors.js';
+import { DomainError, ErrorCode, type OssErrorDetails } from './domain-error.js';
+import { registerErrorTranslator } from './to-domain-error.js';
+
+/** OSS codes meaning "a rule or configuration named by the request does not exist". */
+const RULE_NOT_FOUND = new Set([
+  'NoSuchReplicationRule',
+  'NoSuchReplicationConfiguration',
+  'NoReplicationRule',
+]);
+
+/** OSS codes meaning "the request clashes with the bucket's current replication state". */
+const CONFLICT = new Set([
+  'BucketReplicationAlreadyExist',
+  'TooManyReplicationRules',
+  'TooManyIncomingReplication',
+  'TooManyOutgoingReplication',
+  'BucketReplicationInClosingStatus',
+  'TransferAccAlreadyInUse',
+  'BucketAlreadyHasReplicationConfiguration',
+]);
+
+/** OSS codes meaning "the input was wrong" (what the caller sent, passed through by the gateway). */
+const REJECTED_INPUT = new Set([
+  'InvalidTargetBucket',
+  'InvalidTargetLocation',
+  'BadReplicationLocation',
+  'NoReplicationLocation',
+  'ReplicationLocationNotSupportRtc',
+  'BucketReplicationNotSupportRtc',
+  'InvalidArgument',
+  'MissingArgument',
+  'TooManyPrefixes',
+  'TooManyFilterObjectTags',
+  'MalformedXML',
+  'InvalidBucketName',
+  'InvalidBucketStatus',
+  'InvalidRequest',
+  'InvalidDigest',
+]);
+
+/**
+ * OSS refusing the gateway's OWN credentials. Never a caller's fault and never a 403 of ours:
+ * DESIGN §2 keeps the gateway's denial (403 FORBIDDEN) apart from this (502 UPSTREAM_ERROR).
+ */
+const CREDENTIALS_REFUSED = new Set([
+  'AccessDenied',
+  'InvalidAccessKeyId',
+  'SignatureDoesNotMatch',
+  'RequestTimeTooSkewed',
+  'InvalidSecurityToken',
+  'SecurityTokenExpired',
+  'AccessKeyIdAndSecurityTokenNotMatch',
+  'UserDisable',
+  'AccountDisabled',
+]);
+
+function ossDetails(error: OssServiceError): OssErrorDetails {
+  // Only the documented identifiers: OSS's extra children (StringToSign, OSSAccessKeyId…) stay out.
+  return {
+    code: error.code,
+    message: error.message,
+    requestId: error.requestId,
+    ec: error.ec,
+    hostId: error.hostId,
+    status: error.status,
+  };
+}
+
+function codeForService(error: OssServiceError): ErrorCode {
+  if (error.code === 'NoSuchBucket') {
+    return ErrorCode.BucketNotFound;
+  }
+  if (RULE_NOT_FOUND.has(error.code)) {
+    return ErrorCode.ReplicationRuleNotFound;
+  }
+  if (CONFLICT.has(error.code)) {
+    return ErrorCode.ReplicationConflict;
+  }
+  if (CREDENTIALS_REFUSED.has(error.code)) {
+    return ErrorCode.UpstreamError;
+  }
+  if (REJECTED_INPUT.has(error.code)) {
+    return ErrorCode.UpstreamRejectedInput;
+  }
+  if (error.status === 409) {
+    return ErrorCode.ReplicationConflict;
+  }
+  if (error.status === 400 || error.status === 411 || error.status === 413) {
+    return ErrorCode.UpstreamRejectedInput;
+  }
+  // 401/403 (credentials), other 404s (an endpoint or object we did not name), 429/5xx (OSS itself).
+  return ErrorCode.UpstreamError;
+}
+
+function messageForService(code: ErrorCode, error: OssServiceError): string {
+  if (code !== ErrorCode.UpstreamError) {
+    return error.message;
+  }
+  return error.status === 401 || error.status === 403
+    ? `OSS refused the gateway's own credentials (${error.code}): ${error.message}`
+    : `OSS failed (${error.code}): ${error.message}`;
+}
+
+/** How an OSS failure becomes a domain error; `undefined` for anything that is not an OSS error. */
+export function translateOssError(error: unknown): DomainError | undefined {
+  if (error instanceof OssServiceError) {
+    const code = codeForService(error);
+    return new DomainError(
+      code,
+      messageForService(code, error),
+      { oss: ossDetails(error) },
+      { cause: error },
+    );
+  }
+  if (error instanceof OssClientError) {
+    const oss: OssErrorDetails = { code: error.code, message: error.message };
+    switch (error.code) {
+      case 'Timeout':
+      case 'RetryBudgetExceeded':
+        return new DomainError(
+          ErrorCode.UpstreamTimeout,
+          `OSS did not answer in time: ${error.message}`,
+          { oss },
+          { cause: error },
+        );
+      case 'InvalidBucketName':
+        return new DomainError(
+          ErrorCode.ValidationFailed,
+          error.message,
+          { errors: [{ field: 'bucket', message: error.message }], oss },
+          { cause: error },
+        );
+      case 'InvalidArgument':
+        return new DomainError(ErrorCode.UpstreamRejectedInput, error.message, { oss }, { cause: error });
+      case 'NetworkError':
+      case 'Aborted':
+      case 'MalformedResponse':
+      case 'UnexpectedRoot':
+      case 'CredentialsError':
+        return new DomainError(
+          ErrorCode.UpstreamError,
+          `OSS could not be reached or understood: ${error.message}`,
+          { oss },
+          { cause: error },
+        );
+      default:
+        return new DomainError(
+          ErrorCode.UpstreamError,
+          `OSS call failed: ${error.message}`,
+          { oss },
+          { cause: error },
+        );
+    }
+  }
+  return undefined;
+}
+
+let registered = false;
+
+/** Registers the translator with `toDomainError` (idempotent; called by OssModule and at import). */
+export function registerOssErrorTranslator(): void {
+  if (!registered) {
+    registered = true;
+    registerErrorTranslator(translateOssError);
+  }
+}
+
+registerOssErrorTranslator();

@@ -1,0 +1,124 @@
+import type {
+  NewReplicationRule,
+  ReplicationLocationsModel,
+  ReplicationProgressModel,
+  ReplicationRuleModel,
+} from '../../replication/domain/replication-rule.js';
+import type {
+  OssCallResult,
+  OssRequestPlan,
+  ReplicationApi,
+} from '../../replication/ports/replication-api.port.js';
+import { translateOssError } from '../../common/errors/oss-error.translator.js';
+import { OssServiceError } from '../errors.js';
+import type { OssClient } from '../oss-client.js';
+import { DeleteBucketReplication, PutBucketReplication } from '../operations/bucket-replication.js';
+import { PutBucketRtc } from '../operations/bucket-rtc.js';
+import type { HttpRequestSpec } from '../operations/operation.js';
+import { toOssLocation } from '../operations/replication-rule.codec.js';
+import { locationsFromWire, progressFromWire, ruleFromWire, ruleToWire } from './replication-wire.mapper.js';
+
+/** `[['replication', null], ['comp', 'add']]` → `/?replication&comp=add`. */
+function resourceOf(spec: HttpRequestSpec): string {
+  const query = spec.query
+    .map(([key, value]) =>
+      value === null ? encodeURIComponent(key) : `${encodeURIComponent(key)}=${encodeURIComponent(value)}`,
+    )
+    .join('&');
+  const path = spec.key ? `/${spec.key}` : '/';
+  return query ? `${path}?${query}` : path;
+}
+
+function planOf(operation: string, bucket: string, serialize: () => HttpRequestSpec): OssRequestPlan {
+  let spec: HttpRequestSpec;
+  try {
+    spec = serialize();
+  } catch (error) {
+    throw translateOssError(error) ?? error;
+  }
+  const plan: OssRequestPlan = { operation, method: spec.method, bucket, resource: resourceOf(spec) };
+  const contentType = spec.headers['Content-Type'];
+  if (contentType !== undefined) {
+    plan.contentType = contentType;
+  }
+  if (spec.body !== undefined) {
+    plan.body = typeof spec.body === 'string' ? spec.body : spec.body.toString('utf8');
+  }
+  return plan;
+}
+
+/** OSS failures leave the adapter as domain errors (the port's contract); anything else unchanged. */
+async function translated<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw translateOssError(error) ?? error;
+  }
+}
+
+/** The replication port over the OSS client: domain in, domain out; wire models stay in `src/oss`. */
+export class OssReplicationApi implements ReplicationApi {
+  constructor(private readonly client: OssClient) {}
+
+  async listRules(bucket: string): Promise<OssCallResult & { rules: ReplicationRuleModel[] }> {
+    try {
+      const output = await this.client.getBucketReplication(bucket);
+      return { requestId: output.requestId, rules: output.rules.map(ruleFromWire) };
+    } catch (error) {
+      // A bucket that never had a rule answers 404 NoSuchReplicationConfiguration: that is "no rules".
+      if (error instanceof OssServiceError && error.code === 'NoSuchReplicationConfiguration') {
+        return { requestId: error.requestId, rules: [] };
+      }
+      throw translateOssError(error) ?? error;
+    }
+  }
+
+  async putRule(bucket: string, rule: NewReplicationRule): Promise<OssCallResult & { ruleId: string }> {
+    const output = await translated(() => this.client.putBucketReplication(bucket, ruleToWire(rule)));
+    return { requestId: output.requestId, ruleId: output.ruleId };
+  }
+
+  async setRtc(bucket: string, ruleId: string, enabled: boolean): Promise<OssCallResult> {
+    const output = await translated(() => this.client.putBucketRtc(bucket, ruleId, enabled));
+    return { requestId: output.requestId };
+  }
+
+  async deleteRule(bucket: string, ruleId: string): Promise<OssCallResult & { alreadyClosing: boolean }> {
+    const output = await translated(() => this.client.deleteBucketReplication(bucket, ruleId));
+    return { requestId: output.requestId, alreadyClosing: output.alreadyClosing };
+  }
+
+  async getProgress(
+    bucket: string,
+    ruleId: string,
+  ): Promise<OssCallResult & { progress: ReplicationProgressModel }> {
+    const output = await translated(() => this.client.getBucketReplicationProgress(bucket, ruleId));
+    return { requestId: output.requestId, progress: progressFromWire(output) };
+  }
+
+  async getLocations(bucket: string): Promise<OssCallResult & { locations: ReplicationLocationsModel }> {
+    const output = await translated(() => this.client.getBucketReplicationLocation(bucket));
+    return { requestId: output.requestId, locations: locationsFromWire(output) };
+  }
+
+  async getBucketLocation(bucket: string): Promise<OssCallResult & { location: string }> {
+    const output = await translated(() => this.client.getBucketLocation(bucket));
+    return { requestId: output.requestId, location: toOssLocation(output.location) };
+  }
+
+  planPutRule(bucket: string, rule: NewReplicationRule): OssRequestPlan {
+    return planOf('PutBucketReplication', bucket, () =>
+      PutBucketReplication.serialize({ bucket, rule: ruleToWire(rule) }),
+    );
+  }
+
+  planSetRtc(bucket: string, ruleId: string, enabled: boolean): OssRequestPlan {
+    return planOf('PutBucketRtc', bucket, () => PutBucketRtc.serialize({ bucket, ruleId, enabled }));
+  }
+
+  planDeleteRule(bucket: string, ruleId: string): OssRequestPlan {
+    return planOf('DeleteBucketReplication', bucket, () =>
+      DeleteBucketReplication.serialize({ bucket, ruleId }),
+    );
+  }
+}

@@ -1,0 +1,60 @@
+import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { registerOssErrorTranslator } from '../common/errors/oss-error.translator.js';
+import { APP_CONFIG, type AppConfig } from '../config/app.config.js';
+import { REPLICATION_API } from '../replication/ports/replication-api.port.js';
+import { OssBucketRegionResolver } from './adapters/bucket-region-resolver.adapter.js';
+import { OSS_CLIENT } from './adapters/oss-client.token.js';
+import { OssReplicationApi } from './adapters/replication-api.adapter.js';
+import type { OssCredentials } from './signer/types.js';
+import { OssClientError } from './errors.js';
+import { OssClient } from './oss-client.js';
+
+/**
+ * Builds the OssClient from `config.oss`. Credentials are read at signing time, so the embedded
+ * bootstrap may fill `config.oss.credentials` after the config object was created (but before the
+ * first call); without any, calls fail with `CredentialsError` (502) rather than going out unsigned.
+ */
+export function createOssClient(config: AppConfig): OssClient {
+  const oss = config.oss;
+  return new OssClient({
+    region: oss.region,
+    ...(oss.endpoint !== undefined ? { endpoint: oss.endpoint } : {}),
+    ...(oss.addressing !== undefined ? { addressing: oss.addressing } : {}),
+    internal: oss.internal,
+    credentials: (): OssCredentials => {
+      const credentials = config.oss.credentials;
+      if (!credentials) {
+        throw new OssClientError('CredentialsError', 'No OSS credentials are configured.');
+      }
+      return credentials;
+    },
+    signatureVersion: oss.signatureVersion,
+    timeouts: oss.timeouts,
+    retry: oss.retry,
+  });
+}
+
+registerOssErrorTranslator();
+
+/** The OSS client and the adapters that implement feature ports over it. Global: one client per app. */
+@Global()
+@Module({
+  providers: [
+    { provide: OSS_CLIENT, inject: [APP_CONFIG], useFactory: createOssClient },
+    {
+      provide: REPLICATION_API,
+      inject: [OSS_CLIENT],
+      useFactory: (client: OssClient) => new OssReplicationApi(client),
+    },
+    OssBucketRegionResolver,
+  ],
+  exports: [OSS_CLIENT, REPLICATION_API, OssBucketRegionResolver],
+})
+export class OssModule implements OnApplicationShutdown {
+  constructor(@Inject(OSS_CLIENT) private readonly client: OssClient) {}
+
+  /** Closes the keep-alive connection pool. */
+  async onApplicationShutdown(): Promise<void> {
+    await this.client.close();
+  }
+}

@@ -1,0 +1,35 @@
+import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import { requestFacts, type GatewayRequest } from '../common/request-context/request-facts.js';
+
+/** Who asked and through which request: what the audit events of forwarded OSS calls carry. */
+export interface CallContext {
+  requestId: string;
+  transport: 'http' | 'graphql';
+  principal?: string;
+  keyId?: string;
+  userAgent?: string;
+}
+
+interface CallerShape {
+  principalId?: unknown;
+  keyId?: unknown;
+}
+
+/** Builds the CallContext of a request once the guard has authenticated it. */
+export function callContextOf(req: GatewayRequest, transport: CallContext['transport']): CallContext {
+  const caller = (req.gateway?.caller ?? {}) as CallerShape;
+  const userAgent = req.headers['user-agent'];
+  return {
+    requestId: String(req.id),
+    transport,
+    ...(typeof caller.principalId === 'string' ? { principal: caller.principalId } : {}),
+    ...(typeof caller.keyId === 'string' ? { keyId: caller.keyId } : {}),
+    ...(typeof userAgent === 'string' ? { userAgent: userAgent.slice(0, 512) } : {}),
+  };
+}
+
+/** Handler parameter: the CallContext of the current REST or GraphQL request. */
+export const Call = createParamDecorator((_data: unknown, context: ExecutionContext): CallContext => {
+  const facts = requestFacts(context);
+  return callContextOf(facts.req, facts.transport);
+});

@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import { aNewRule, aRule, hangzhouLocations } from '../../../test/fixtures/replication/rules.js';
+import { preflightCreate, preflightRtc, type PreflightFacts } from './preflight.js';
+
+function facts(overrides: Partial<PreflightFacts> = {}): PreflightFacts {
+  return {
+    sourceBucket: 'src-bucket',
+    sourceLocation: 'oss-cn-hangzhou',
+    locations: hangzhouLocations(),
+    existingRules: [],
+    ...overrides,
+  };
+}
+
+describe(preflightCreate.name, () => {
+  it('finds nothing wrong with a rule to an allowed partner region', () => {
+    expect(preflightCreate(aNewRule({ rtc: { enabled: true } }), facts())).toEqual([]);
+  });
+
+  it('reports every problem at once: same bucket and a region the bucket cannot replicate to', () => {
+    const findings = preflightCreate(
+      aNewRule({
+        destination: { bucket: 'src-bucket', location: 'oss-eu-central-1', transferType: 'internal' },
+      }),
+      facts(),
+    );
+    expect(findings.map((f) => [f.field, f.code, f.conflict])).toEqual([
+      ['destination.bucket', 'SameBucketDestination', false],
+      ['destination.location', 'DestinationLocationNotAllowed', false],
+    ]);
+    expect(findings[1].message).toContain('oss-cn-beijing');
+    expect(findings[1].message).toContain('oss-cn-hangzhou (same region)');
+  });
+
+  it('requires the transfer type the region allows and refuses RTC where it is not supported', () => {
+    const findings = preflightCreate(
+      aNewRule({
+        destination: { bucket: 'hk-bucket', location: 'oss-cn-hongkong', transferType: 'internal' },
+        rtc: { enabled: true },
+      }),
+      facts(),
+    );
+    expect(findings.map((f) => f.code)).toEqual(['TransferTypeNotAllowed', 'RtcNotSupported']);
+  });
+
+  it('allows same-region replication with internal transfer only and without RTC', () => {
+    const srr = { bucket: 'hz-bucket', location: 'oss-cn-hangzhou', transferType: 'internal' as const };
+    expect(preflightCreate(aNewRule({ destination: srr }), facts())).toEqual([]);
+    expect(
+      preflightCreate(
+        aNewRule({ destination: { ...srr, transferType: 'oss_acc' }, rtc: { enabled: true } }),
+        facts(),
+      ).map((f) => f.code),
+    ).toEqual(['TransferTypeNotAllowed', 'RtcNotSupported']);
+  });
+
+  it('does not treat the source region as allowed when it is unknown', () => {
+    const findings = preflightCreate(
+      aNewRule({
+        destination: { bucket: 'hz-bucket', location: 'oss-cn-hangzhou', transferType: 'internal' },
+      }),
+      facts({ sourceLocation: undefined }),
+    );
+    expect(findings.map((f) => f.code)).toEqual(['DestinationLocationNotAllowed']);
+  });
+
+  it('reports a bucket without any replication location', () => {
+    const findings = preflightCreate(
+      aNewRule(),
+      facts({ sourceLocation: undefined, locations: { locations: [] } }),
+    );
+    expect(findings[0].message).toContain('has no replication location');
+  });
+
+  it('flags the rule limit and a duplicate destination as conflicts, mentioning a closing rule', () => {
+    const existing = Array.from({ length: 100 }, (_, i) =>
+      aRule({
+        id: `r${i}`,
+        destination: { bucket: `d${i}`, location: 'oss-cn-beijing', transferType: 'internal' },
+      }),
+    );
+    existing[0] = aRule({ id: 'old', status: 'closing' });
+    const findings = preflightCreate(aNewRule({ id: 'new' }), facts({ existingRules: existing }));
+    expect(findings.map((f) => [f.code, f.conflict])).toEqual([
+      ['RuleLimitReached', true],
+      ['DuplicateDestination', true],
+    ]);
+    expect(findings[1].message).toContain('closing');
+  });
+
+  it('does not count a rule with the same id against the limit or as a duplicate', () => {
+    expect(preflightCreate(aNewRule(), facts({ existingRules: [aRule()] }))).toEqual([]);
+  });
+});
+
+describe(preflightRtc.name, () => {
+  it('allows enabling RTC to an RTC partner and disabling it anywhere', () => {
+    expect(preflightRtc(aRule(), true, facts())).toEqual([]);
+    const hk = aRule({ destination: { bucket: 'hk', location: 'oss-cn-hongkong', transferType: 'oss_acc' } });
+    expect(preflightRtc(hk, false, facts())).toEqual([]);
+    expect(preflightRtc(hk, true, facts()).map((f) => [f.field, f.code])).toEqual([
+      ['enabled', 'RtcNotSupported'],
+    ]);
+  });
+
+  it('refuses any change on a closing rule as a conflict', () => {
+    expect(preflightRtc(aRule({ status: 'closing' }), false, facts())).toEqual([
+      expect.objectContaining({ code: 'RuleClosing', conflict: true }),
+    ]);
+  });
+});

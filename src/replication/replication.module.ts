@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { ReplicationController } from './replication.controller.js';
+import { ReplicationResolver } from './replication.resolver.js';
+import { ReplicationService } from './replication.service.js';
+
+/** The replication API: REST controller + GraphQL resolver over one service and the REPLICATION_API port (OssModule). */
+@Module({
+  controllers: [ReplicationController],
+  providers: [ReplicationService, ReplicationResolver],
+})
+export class ReplicationModule {}

@@ -1,0 +1,305 @@
+import { describe, expect, it } from 'vitest';
+import { aRule, hangzhouLocations } from '../../test/fixtures/replication/rules.js';
+import type { AuditEventInput } from '../audit/audit-event.js';
+import type { AuditService } from '../audit/audit.service.js';
+import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
+import { buildAppConfig } from '../config/app.config.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import type { CallContext } from './call-context.js';
+import type { NewReplicationRule, ReplicationRuleModel } from './domain/replication-rule.js';
+import type { OssRequestPlan, ReplicationApi } from './ports/replication-api.port.js';
+import { ReplicationService } from './replication.service.js';
+
+/** An in-memory ReplicationApi that records every call. */
+class FakeReplicationApi implements ReplicationApi {
+  rules: ReplicationRuleModel[] = [];
+  calls: string[] = [];
+  failNext?: Error;
+  counter = 0;
+
+  private answer<T>(name: string, value: T): Promise<T & { requestId: string }> {
+    this.calls.push(name);
+    this.counter += 1;
+    const failure = this.failNext;
+    if (failure) {
+      this.failNext = undefined;
+      return Promise.reject(failure);
+    }
+    return Promise.resolve({ ...value, requestId: `req-${this.counter}` });
+  }
+
+  listRules() {
+    return this.answer('GetBucketReplication', { rules: this.rules.map((r) => ({ ...r })) });
+  }
+  putRule(_bucket: string, rule: NewReplicationRule) {
+    this.rules.push({
+      ...rule,
+      status: 'starting',
+      rtc: rule.rtc.enabled ? { enabled: true, status: 'enabling' } : { enabled: false },
+    });
+    return this.answer('PutBucketReplication', { ruleId: rule.id });
+  }
+  setRtc(_bucket: string, ruleId: string, enabled: boolean) {
+    const rule = this.rules.find((r) => r.id === ruleId)!;
+    rule.rtc = enabled ? { enabled: true, status: 'enabling' } : { enabled: false, status: 'disabled' };
+    return this.answer('PutBucketRtc', {});
+  }
+  deleteRule(_bucket: string, ruleId: string) {
+    const rule = this.rules.find((r) => r.id === ruleId)!;
+    rule.status = 'closing';
+    return this.answer('DeleteBucketReplication', { alreadyClosing: false });
+  }
+  getProgress(_bucket: string, ruleId: string) {
+    const rule = this.rules.find((r) => r.id === ruleId)!;
+    return this.answer('GetBucketReplicationProgress', {
+      progress: {
+        ruleId,
+        status: rule.status,
+        destination: rule.destination,
+        historicalObjectReplication: rule.historicalObjectReplication,
+        historicalObjectProgress: 0.5,
+        newObjectsReplicatedUntil: null,
+      },
+    });
+  }
+  getLocations() {
+    return this.answer('GetBucketReplicationLocation', { locations: hangzhouLocations() });
+  }
+  getBucketLocation() {
+    return Promise.resolve({ requestId: 'loc', location: 'oss-cn-hangzhou' });
+  }
+  planPutRule(bucket: string, rule: NewReplicationRule): OssRequestPlan {
+    return {
+      operation: 'PutBucketReplication',
+      method: 'POST',
+      bucket,
+      resource: '/?replication&comp=add',
+      body: rule.id,
+    };
+  }
+  planSetRtc(bucket: string): OssRequestPlan {
+    return { operation: 'PutBucketRtc', method: 'PUT', bucket, resource: '/?rtc' };
+  }
+  planDeleteRule(bucket: string): OssRequestPlan {
+    return {
+      operation: 'DeleteBucketReplication',
+      method: 'POST',
+      bucket,
+      resource: '/?replication&comp=delete',
+    };
+  }
+}
+
+const ctx: CallContext = { requestId: 'r-1', transport: 'http', principal: 'alice', keyId: 'alice-1' };
+const BUCKET = 'src-bucket';
+const NOW = new Date('2026-01-01T00:00:00Z');
+
+function setup() {
+  const api = new FakeReplicationApi();
+  const events: AuditEventInput[] = [];
+  const audit = { record: (e: AuditEventInput) => events.push(e) } as unknown as AuditService;
+  const config = buildAppConfig({ OSS_ACCOUNT_ID: '1234567890123456', DATABASE_URL: 'sqlite::memory:' });
+  let ids = 0;
+  const service = new ReplicationService(
+    api,
+    audit,
+    new MetricsService(),
+    config,
+    () => NOW,
+    () => `gen-${++ids}`,
+  );
+  /** Audit events are recorded once the resource ARN is known (a microtask later). */
+  const settled = () => new Promise((resolve) => setImmediate(resolve));
+  return { api, events, service, settled };
+}
+
+const toBeijing = { destination: { bucket: 'dest-bucket', location: 'oss-cn-beijing' } };
+
+describe(ReplicationService.name, () => {
+  it('creates a rule with a generated id and answers it as re-read from OSS', async () => {
+    const { api, service } = setup();
+    const outcome = await service.create(ctx, BUCKET, toBeijing, false);
+    expect(outcome).toMatchObject({ created: true, rule: { id: 'gen-1', status: 'starting' } });
+    expect(api.calls).toEqual([
+      'GetBucketReplication',
+      'GetBucketReplicationLocation',
+      'PutBucketReplication',
+      'GetBucketReplication',
+    ]);
+  });
+
+  it('answers a retry with the same id and body with the existing rule and writes nothing', async () => {
+    const { api, service } = setup();
+    api.rules = [aRule({ id: 'r', prefixes: [] })];
+    const outcome = await service.create(ctx, BUCKET, { id: 'r', ...toBeijing }, false);
+    expect(outcome).toEqual({ created: false, rule: api.rules[0] });
+    expect(api.calls).not.toContain('PutBucketReplication');
+  });
+
+  it('refuses the same id with a different body, or a rule still closing, with a conflict', async () => {
+    const { api, service } = setup();
+    api.rules = [aRule({ id: 'r', prefixes: [] })];
+    await expect(
+      service.create(ctx, BUCKET, { id: 'r', ...toBeijing, action: 'PUT' }, false),
+    ).rejects.toMatchObject({
+      code: ErrorCode.ReplicationConflict,
+    });
+    api.rules = [aRule({ id: 'r', prefixes: [], status: 'closing' })];
+    await expect(service.create(ctx, BUCKET, { id: 'r', ...toBeijing }, false)).rejects.toThrow(/closing/);
+    expect(api.calls).not.toContain('PutBucketReplication');
+  });
+
+  it('throws all pre-flight findings as PreflightFailed, or ReplicationConflict when all are conflicts', async () => {
+    const { api, service } = setup();
+    const invalid = service.create(
+      ctx,
+      BUCKET,
+      { destination: { bucket: BUCKET, location: 'oss-eu-central-1' } },
+      false,
+    );
+    await expect(invalid).rejects.toMatchObject({
+      code: ErrorCode.PreflightFailed,
+      details: { errors: [{ code: 'SameBucketDestination' }, { code: 'DestinationLocationNotAllowed' }] },
+    });
+    api.rules = [aRule({ id: 'existing' })];
+    await expect(service.create(ctx, BUCKET, toBeijing, false)).rejects.toMatchObject({
+      code: ErrorCode.ReplicationConflict,
+      details: { errors: [{ field: 'destination.bucket', code: 'DuplicateDestination' }] },
+    });
+    expect(api.calls).not.toContain('PutBucketReplication');
+  });
+
+  it('dry-runs a create: the plan, no write, every audit event marked dry-run', async () => {
+    const { api, events, service, settled } = setup();
+    const outcome = await service.create(ctx, BUCKET, { id: 'dry', ...toBeijing }, true);
+    await settled();
+    expect(outcome.plan).toMatchObject({ operation: 'PutBucketReplication', body: 'dry' });
+    expect(outcome.rule.status).toBe('starting');
+    expect(api.rules).toEqual([]);
+    expect(api.calls).not.toContain('PutBucketReplication');
+    expect(events.map((e) => [e.operation, e.dryRun])).toEqual(
+      expect.arrayContaining([
+        ['GetBucketReplication', true],
+        ['GetBucketReplicationLocation', true],
+        ['PutBucketReplication', true],
+      ]),
+    );
+  });
+
+  it('audits each forwarded call with the action, bucket ARN, OSS request id, status and latency', async () => {
+    const { events, service, settled } = setup();
+    await service.list(ctx, BUCKET);
+    await settled();
+    expect(events).toEqual([
+      {
+        time: NOW,
+        requestId: 'r-1',
+        transport: 'http',
+        kind: 'oss-call',
+        principal: 'alice',
+        keyId: 'alice-1',
+        action: 'oss:GetBucketReplication',
+        resource: `acs:oss:cn-hangzhou:1234567890123456:${BUCKET}`,
+        operation: 'GetBucketReplication',
+        outcomeStatus: 200,
+        ossRequestId: 'req-1',
+        latencyMs: expect.any(Number),
+        dryRun: false,
+      },
+    ]);
+  });
+
+  it('turns an OSS failure into a domain error and audits its code and request id', async () => {
+    const { api, events, service, settled } = setup();
+    api.failNext = new DomainError(ErrorCode.BucketNotFound, 'gone', {
+      oss: { code: 'NoSuchBucket', message: 'gone', requestId: 'oss-9', status: 404 },
+    });
+    const failure = service.list(ctx, BUCKET);
+    await expect(failure).rejects.toBeInstanceOf(DomainError);
+    await expect(service.locations(ctx, BUCKET)).resolves.toBeDefined();
+    api.failNext = new Error('not a domain error');
+    await expect(service.list(ctx, BUCKET)).rejects.toMatchObject({ code: ErrorCode.Internal });
+    await expect(failure).rejects.toMatchObject({ code: ErrorCode.BucketNotFound });
+    await settled();
+    expect(events[0]).toMatchObject({
+      outcomeStatus: 404,
+      ossErrorCode: 'NoSuchBucket',
+      ossRequestId: 'oss-9',
+    });
+  });
+
+  it('finds one rule or fails with ReplicationRuleNotFound', async () => {
+    const { api, service } = setup();
+    api.rules = [aRule({ id: 'a' })];
+    await expect(service.get(ctx, BUCKET, 'a')).resolves.toMatchObject({ id: 'a' });
+    await expect(service.get(ctx, BUCKET, 'b')).rejects.toMatchObject({
+      code: ErrorCode.ReplicationRuleNotFound,
+    });
+  });
+
+  it('sets RTC after its pre-flight check, and dry-runs it without writing', async () => {
+    const { api, service } = setup();
+    api.rules = [aRule({ id: 'a' })];
+    const dry = await service.setRtc(ctx, BUCKET, 'a', true, true);
+    expect(dry).toMatchObject({
+      plan: { operation: 'PutBucketRtc' },
+      rule: { rtc: { enabled: true, status: 'enabling' } },
+    });
+    expect(api.calls).not.toContain('PutBucketRtc');
+    const done = await service.setRtc(ctx, BUCKET, 'a', true, false);
+    expect(done.rule.rtc).toEqual({ enabled: true, status: 'enabling' });
+    api.rules = [
+      aRule({
+        id: 'hk',
+        destination: { bucket: 'hk', location: 'oss-cn-hongkong', transferType: 'oss_acc' },
+      }),
+    ];
+    await expect(service.setRtc(ctx, BUCKET, 'hk', true, false)).rejects.toMatchObject({
+      code: ErrorCode.PreflightFailed,
+    });
+    await expect(service.setRtc(ctx, BUCKET, 'nope', false, false)).rejects.toMatchObject({
+      code: ErrorCode.ReplicationRuleNotFound,
+    });
+  });
+
+  it('deletes a rule and answers it closing; a dry run leaves it alone', async () => {
+    const { api, service } = setup();
+    api.rules = [aRule({ id: 'a' })];
+    const dry = await service.delete(ctx, BUCKET, 'a', true);
+    expect(dry).toMatchObject({
+      rule: { status: 'closing' },
+      plan: { operation: 'DeleteBucketReplication' },
+    });
+    expect(api.rules[0].status).toBe('doing');
+    await expect(service.delete(ctx, BUCKET, 'a', false)).resolves.toMatchObject({
+      rule: { id: 'a', status: 'closing' },
+    });
+    await expect(service.delete(ctx, BUCKET, 'b', false)).rejects.toMatchObject({
+      code: ErrorCode.ReplicationRuleNotFound,
+    });
+  });
+
+  it('still answers a successful write when the re-read fails', async () => {
+    const { api, service } = setup();
+    api.rules = [aRule({ id: 'a' })];
+    const original = api.deleteRule.bind(api);
+    api.deleteRule = async (bucket, ruleId) => {
+      const result = await original(bucket, ruleId);
+      api.failNext = new DomainError(ErrorCode.UpstreamError, 'busy');
+      return result;
+    };
+    await expect(service.delete(ctx, BUCKET, 'a', false)).resolves.toMatchObject({
+      rule: { status: 'closing' },
+    });
+  });
+
+  it('reads progress and locations through the port', async () => {
+    const { api, service } = setup();
+    api.rules = [aRule({ id: 'a' })];
+    await expect(service.progress(ctx, BUCKET, 'a')).resolves.toMatchObject({
+      ruleId: 'a',
+      historicalObjectProgress: 0.5,
+    });
+    await expect(service.locations(ctx, BUCKET)).resolves.toEqual(hangzhouLocations());
+  });
+});

@@ -1,0 +1,347 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import type { AuditEventInput } from '../audit/audit-event.js';
+import { AuditService } from '../audit/audit.service.js';
+import { bucketArn, OssAction } from '../auth/ram/actions.js';
+import { DomainError, ErrorCode, type FieldProblem } from '../common/errors/domain-error.js';
+import { ERROR_MAPPING } from '../common/errors/error-mapping.js';
+import { toDomainError } from '../common/errors/to-domain-error.js';
+import { APP_CONFIG, type AppConfig } from '../config/app.config.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import type { CallContext } from './call-context.js';
+import { preflightCreate, preflightRtc, type PreflightFinding } from './domain/preflight.js';
+import {
+  completeNewRule,
+  isEquivalentRule,
+  type NewReplicationRuleRequest,
+  type ReplicationLocationsModel,
+  type ReplicationProgressModel,
+  type ReplicationRuleModel,
+  ruleFromNew,
+} from './domain/replication-rule.js';
+import {
+  type OssCallResult,
+  type OssRequestPlan,
+  REPLICATION_API,
+  type ReplicationApi,
+} from './ports/replication-api.port.js';
+
+/** The six forwarded operations and the RAM action each is audited under. */
+const OPERATION_ACTIONS = {
+  GetBucketReplication: OssAction.GetBucketReplication,
+  PutBucketReplication: OssAction.PutBucketReplication,
+  PutBucketRtc: OssAction.PutBucketRtc,
+  DeleteBucketReplication: OssAction.DeleteBucketReplication,
+  GetBucketReplicationProgress: OssAction.GetBucketReplicationProgress,
+  GetBucketReplicationLocation: OssAction.GetBucketReplicationLocation,
+} as const;
+export type ReplicationOperation = keyof typeof OPERATION_ACTIONS;
+
+function roundMs(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}
+
+export const REPLICATION_CLOCK = Symbol('REPLICATION_CLOCK');
+export const RULE_ID_GENERATOR = Symbol('RULE_ID_GENERATOR');
+
+/** A mutation's answer: the rule it affected, and for a dry run the OSS request it would have sent. */
+export interface RuleOutcome {
+  rule: ReplicationRuleModel;
+  /** Set on dry runs that would send something (absent when a dry-run create is an idempotent replay). */
+  plan?: OssRequestPlan;
+}
+
+export interface CreateOutcome extends RuleOutcome {
+  /** False when the create was an idempotent retry of an existing, equivalent rule. */
+  created: boolean;
+}
+
+/**
+ * Replication management behind both transports. Depends on the ReplicationApi port, never on the
+ * OSS client. Every forwarded OSS call is measured and audited (kind `oss-call`); every write is
+ * preceded by pre-flight checks so OSS sees only requests that can succeed.
+ */
+@Injectable()
+export class ReplicationService {
+  private readonly now: () => Date;
+  private readonly newRuleId: () => string;
+
+  constructor(
+    @Inject(REPLICATION_API) private readonly api: ReplicationApi,
+    private readonly audit: AuditService,
+    private readonly metrics: MetricsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Optional() @Inject(REPLICATION_CLOCK) clock?: () => Date,
+    @Optional() @Inject(RULE_ID_GENERATOR) ruleIds?: () => string,
+  ) {
+    this.now = clock ?? (() => new Date());
+    this.newRuleId = ruleIds ?? randomUUID;
+  }
+
+  async list(ctx: CallContext, bucket: string): Promise<ReplicationRuleModel[]> {
+    const { rules } = await this.forward(ctx, 'GetBucketReplication', bucket, false, () =>
+      this.api.listRules(bucket),
+    );
+    return rules;
+  }
+
+  async get(ctx: CallContext, bucket: string, ruleId: string): Promise<ReplicationRuleModel> {
+    return this.findRule(await this.list(ctx, bucket), bucket, ruleId);
+  }
+
+  async create(
+    ctx: CallContext,
+    bucket: string,
+    request: NewReplicationRuleRequest,
+    dryRun: boolean,
+  ): Promise<CreateOutcome> {
+    const wanted = completeNewRule(request, request.id ?? this.newRuleId());
+    const [current, locations, sourceLocation] = await Promise.all([
+      this.forward(ctx, 'GetBucketReplication', bucket, dryRun, () => this.api.listRules(bucket)),
+      this.forward(ctx, 'GetBucketReplicationLocation', bucket, dryRun, () => this.api.getLocations(bucket)),
+      this.sourceLocation(bucket),
+    ]);
+
+    const existing = current.rules.find((r) => r.id === wanted.id);
+    if (existing) {
+      const idInUse: FieldProblem & { code: string } = {
+        field: 'id',
+        message: `A rule with id "${wanted.id}" already exists with a different configuration or is closing.`,
+        code: 'RuleIdInUse',
+      };
+      if (existing.status !== 'closing' && isEquivalentRule(existing, wanted)) {
+        return { rule: existing, created: false };
+      }
+      throw new DomainError(
+        ErrorCode.ReplicationConflict,
+        existing.status === 'closing'
+          ? `Rule "${wanted.id}" of bucket "${bucket}" is being deleted (closing); retry once it is gone.`
+          : `Bucket "${bucket}" already has a rule "${wanted.id}" with a different configuration.`,
+        { errors: [idInUse] },
+      );
+    }
+
+    this.throwFindings(
+      bucket,
+      preflightCreate(wanted, {
+        sourceBucket: bucket,
+        sourceLocation,
+        locations: locations.locations,
+        existingRules: current.rules,
+      }),
+    );
+
+    const plan = this.api.planPutRule(bucket, wanted);
+    if (dryRun) {
+      this.recordDryRun(ctx, 'PutBucketReplication', bucket);
+      return { rule: ruleFromNew(wanted), created: true, plan };
+    }
+    await this.forward(ctx, 'PutBucketReplication', bucket, false, () => this.api.putRule(bucket, wanted));
+    const after = await this.rulesAfterWrite(ctx, bucket);
+    return { rule: after.find((r) => r.id === wanted.id) ?? ruleFromNew(wanted), created: true };
+  }
+
+  async setRtc(
+    ctx: CallContext,
+    bucket: string,
+    ruleId: string,
+    enabled: boolean,
+    dryRun: boolean,
+  ): Promise<RuleOutcome> {
+    const [current, locations, sourceLocation] = await Promise.all([
+      this.forward(ctx, 'GetBucketReplication', bucket, dryRun, () => this.api.listRules(bucket)),
+      enabled
+        ? this.forward(ctx, 'GetBucketReplicationLocation', bucket, dryRun, () =>
+            this.api.getLocations(bucket),
+          )
+        : Promise.resolve(undefined),
+      enabled ? this.sourceLocation(bucket) : Promise.resolve(undefined),
+    ]);
+    const rule = this.findRule(current.rules, bucket, ruleId);
+    this.throwFindings(
+      bucket,
+      preflightRtc(rule, enabled, {
+        sourceLocation,
+        locations: locations?.locations ?? { locations: [] },
+      }),
+    );
+
+    const expected: ReplicationRuleModel = {
+      ...rule,
+      rtc: enabled
+        ? { enabled: true, status: rule.rtc.status === 'enabled' ? 'enabled' : 'enabling' }
+        : { enabled: false, status: 'disabled' },
+    };
+    if (dryRun) {
+      this.recordDryRun(ctx, 'PutBucketRtc', bucket);
+      return { rule: expected, plan: this.api.planSetRtc(bucket, ruleId, enabled) };
+    }
+    await this.forward(ctx, 'PutBucketRtc', bucket, false, () => this.api.setRtc(bucket, ruleId, enabled));
+    const after = await this.rulesAfterWrite(ctx, bucket);
+    return { rule: after.find((r) => r.id === ruleId) ?? expected };
+  }
+
+  async delete(ctx: CallContext, bucket: string, ruleId: string, dryRun: boolean): Promise<RuleOutcome> {
+    const current = await this.forward(ctx, 'GetBucketReplication', bucket, dryRun, () =>
+      this.api.listRules(bucket),
+    );
+    const rule = this.findRule(current.rules, bucket, ruleId);
+    const closing: ReplicationRuleModel = { ...rule, status: 'closing' };
+    if (dryRun) {
+      this.recordDryRun(ctx, 'DeleteBucketReplication', bucket);
+      return { rule: closing, plan: this.api.planDeleteRule(bucket, ruleId) };
+    }
+    await this.forward(ctx, 'DeleteBucketReplication', bucket, false, () =>
+      this.api.deleteRule(bucket, ruleId),
+    );
+    const after = await this.rulesAfterWrite(ctx, bucket);
+    const found = after.find((r) => r.id === ruleId);
+    return { rule: found?.status === 'closing' ? found : closing };
+  }
+
+  async progress(ctx: CallContext, bucket: string, ruleId: string): Promise<ReplicationProgressModel> {
+    const { progress } = await this.forward(ctx, 'GetBucketReplicationProgress', bucket, false, () =>
+      this.api.getProgress(bucket, ruleId),
+    );
+    return progress;
+  }
+
+  async locations(ctx: CallContext, bucket: string): Promise<ReplicationLocationsModel> {
+    const { locations } = await this.forward(ctx, 'GetBucketReplicationLocation', bucket, false, () =>
+      this.api.getLocations(bucket),
+    );
+    return locations;
+  }
+
+  // ---- helpers ------------------------------------------------------------------------------
+
+  private findRule(
+    rules: readonly ReplicationRuleModel[],
+    bucket: string,
+    ruleId: string,
+  ): ReplicationRuleModel {
+    const rule = rules.find((r) => r.id === ruleId);
+    if (!rule) {
+      throw new DomainError(
+        ErrorCode.ReplicationRuleNotFound,
+        `Bucket "${bucket}" has no replication rule "${ruleId}".`,
+      );
+    }
+    return rule;
+  }
+
+  /** Re-read after a write so the answer shows OSS's state; a failed re-read does not undo the success. */
+  private async rulesAfterWrite(ctx: CallContext, bucket: string): Promise<ReplicationRuleModel[]> {
+    try {
+      const { rules } = await this.forward(ctx, 'GetBucketReplication', bucket, false, () =>
+        this.api.listRules(bucket),
+      );
+      return rules;
+    } catch {
+      return [];
+    }
+  }
+
+  /** All findings at once: 409 when every one is a conflict with existing state, else 400. */
+  private throwFindings(bucket: string, findings: PreflightFinding[]): void {
+    if (findings.length === 0) {
+      return;
+    }
+    const errors: Array<FieldProblem & { code: string }> = findings.map((f) => ({
+      field: f.field,
+      message: f.message,
+      code: f.code,
+    }));
+    const allConflicts = findings.every((f) => f.conflict);
+    throw new DomainError(
+      allConflicts ? ErrorCode.ReplicationConflict : ErrorCode.PreflightFailed,
+      `Pre-flight checks for bucket "${bucket}" found ${findings.length} problem${findings.length === 1 ? '' : 's'}; nothing was sent to OSS.`,
+      { errors },
+    );
+  }
+
+  /** The source bucket's location for same-region checks; undefined when it cannot be learned. */
+  private async sourceLocation(bucket: string): Promise<string | undefined> {
+    try {
+      return (await this.api.getBucketLocation(bucket)).location;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async resourceOf(bucket: string): Promise<string> {
+    const location = await this.sourceLocation(bucket);
+    return bucketArn(location ?? '*', this.config.oss.accountId, bucket);
+  }
+
+  private recordDryRun(ctx: CallContext, operation: ReplicationOperation, bucket: string): void {
+    this.record(ctx, operation, bucket, this.now(), { latencyMs: 0, dryRun: true });
+  }
+
+  /** One `oss-call` audit event; the resource ARN uses the bucket's (cached) region, `*` if unknown. */
+  private record(
+    ctx: CallContext,
+    operation: ReplicationOperation,
+    bucket: string,
+    time: Date,
+    outcome: Pick<
+      AuditEventInput,
+      'outcomeStatus' | 'ossRequestId' | 'ossErrorCode' | 'latencyMs' | 'dryRun'
+    >,
+  ): void {
+    void this.resourceOf(bucket).then((resource) =>
+      this.audit.record({
+        time,
+        requestId: ctx.requestId,
+        transport: ctx.transport,
+        kind: 'oss-call',
+        ...(ctx.principal !== undefined ? { principal: ctx.principal } : {}),
+        ...(ctx.keyId !== undefined ? { keyId: ctx.keyId } : {}),
+        ...(ctx.userAgent !== undefined ? { userAgent: ctx.userAgent } : {}),
+        action: OPERATION_ACTIONS[operation],
+        resource,
+        operation,
+        ...outcome,
+      }),
+    );
+  }
+
+  /** Runs one OSS call: measures it, audits it, and turns failures into domain errors. */
+  private async forward<T extends OssCallResult>(
+    ctx: CallContext,
+    operation: ReplicationOperation,
+    bucket: string,
+    dryRun: boolean,
+    call: () => Promise<T>,
+  ): Promise<T> {
+    const time = this.now();
+    const started = performance.now();
+    try {
+      const result = await call();
+      const latencyMs = performance.now() - started;
+      const status = 'alreadyClosing' in result && result.alreadyClosing === true ? 204 : 200;
+      this.metrics.ossCalls.labels(operation, String(status)).observe(latencyMs / 1000);
+      this.record(ctx, operation, bucket, time, {
+        outcomeStatus: status,
+        ossRequestId: result.requestId,
+        latencyMs: roundMs(latencyMs),
+        dryRun,
+      });
+      return result;
+    } catch (thrown) {
+      const latencyMs = performance.now() - started;
+      const error = toDomainError(thrown);
+      const oss = error.details.oss;
+      const status = oss?.status ?? ERROR_MAPPING[error.code].httpStatus;
+      this.metrics.ossCalls.labels(operation, oss?.code ?? String(status)).observe(latencyMs / 1000);
+      this.record(ctx, operation, bucket, time, {
+        outcomeStatus: status,
+        ...(oss?.requestId ? { ossRequestId: oss.requestId } : {}),
+        ...(oss?.code ? { ossErrorCode: oss.code } : {}),
+        latencyMs: roundMs(latencyMs),
+        dryRun,
+      });
+      throw error;
+    }
+  }
+}
