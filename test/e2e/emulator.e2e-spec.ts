@@ -1,9 +1,29 @@
+/**
+ * End to end: the OSS emulator over a socket, driven by the project's OssClient (typed operations
+ * for replication, `client.request` for buckets and objects). Raw requests appear only where the
+ * client would never send such a request: anonymous or hand-signed calls, presigned URLs, a TEA
+ * style `Host: ip:port/bucket`, chunked bodies, and the fault-injection admin endpoint.
+ *
+ * The emulator's replication runs only when a test ticks it (`tickMs: 0`).
+ */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/emulator-server.js';
+import type { EmulatorAccessKey } from '../../src/emulator/options.js';
+import { OssClient, type OssClientOptions, type OssRawResponse } from '../../src/oss/oss-client.js';
 import { formatHttpDate } from '../../src/oss/signer/encoding.js';
 import type { QueryPair } from '../../src/oss/signer/types.js';
 import { signatureV1 } from '../../src/oss/signer/v1.js';
-import { EmulatorClient, sendRaw, xmlValue, xmlValues, type RawResponse } from '../utils/emulator-client.js';
+import {
+  clientError,
+  LoopbackTransport,
+  ManualClock,
+  presignRaw,
+  sendRaw,
+  serviceError,
+  signRaw,
+  xmlValue,
+  xmlValues,
+} from '../utils/emulator-client.js';
 
 const XML = { 'Content-Type': 'application/xml' };
 const ADD: QueryPair[] = [
@@ -14,6 +34,7 @@ const DEL: QueryPair[] = [
   ['replication', null],
   ['comp', 'delete'],
 ];
+const REQUEST_ID = /^[0-9A-F]{24}$/;
 
 interface RuleXml {
   id?: string;
@@ -22,10 +43,11 @@ interface RuleXml {
   bucket: string;
   location: string;
   transferType?: string;
-  historical?: 'enabled' | 'disabled';
-  rtc?: 'enabled' | 'disabled';
+  historical?: string;
+  rtc?: string;
 }
 
+/** A hand-written PutBucketReplication body (children deliberately out of the usual order). */
 function ruleBody(r: RuleXml): string {
   return (
     '<?xml version="1.0" encoding="UTF-8"?>\n<ReplicationConfiguration><Rule>' +
@@ -41,31 +63,34 @@ function ruleBody(r: RuleXml): string {
   );
 }
 
-function code(res: RawResponse): string | undefined {
-  return xmlValue(res.text, 'Code');
-}
-
-async function eventually<T>(probe: () => Promise<T | undefined | false>, what: string): Promise<T> {
-  for (let i = 0; i < 500; i++) {
-    const value = await probe();
-    if (value) {
-      return value;
-    }
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`never happened: ${what}`);
+function text(res: OssRawResponse): string {
+  return res.body.toString('utf8');
 }
 
 describe('OSS emulator over HTTP', () => {
   let emu: Emulator;
-  let client: EmulatorClient;
+  const clients: OssClient[] = [];
 
   async function boot(opts: EmulatorOptions = {}): Promise<void> {
     emu = await startEmulator({ replication: { startingMs: 0, closingMs: 0, tickMs: 0 }, ...opts });
-    client = new EmulatorClient(emu.url, { credentials: emu.accessKeys[0] });
+  }
+
+  /** A V4 path-style client on the emulator's first key; no retries, so every answer surfaces. */
+  function client(overrides: Partial<OssClientOptions> = {}): OssClient {
+    const c = new OssClient({
+      region: 'cn-hangzhou',
+      endpoint: emu.url,
+      credentials: emu.accessKeys[0],
+      timeouts: { connectMs: 1000, requestMs: 5000 },
+      retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1, totalBudgetMs: 5000 },
+      ...overrides,
+    });
+    clients.push(c);
+    return c;
   }
 
   afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.close()));
     await emu.close();
   });
 
@@ -76,37 +101,49 @@ describe('OSS emulator over HTTP', () => {
       emu.admin.createBucket('dst-bucket', 'cn-beijing');
     });
 
-    it('puts x-oss-request-id on every response and x-oss-ec plus EC/HostId on errors', async () => {
-      const ok = await client.send({ method: 'GET', bucket: 'src-bucket', query: [['location', null]] });
+    it('puts a request id on every response and Code, RequestId, HostId and EC on errors', async () => {
+      const ok = await client().request({ method: 'GET', bucket: 'src-bucket', query: { location: null } });
       expect(ok.status).toBe(200);
-      expect(ok.headers['x-oss-request-id']).toMatch(/^[0-9A-F]{24}$/);
+      expect(ok.requestId).toMatch(REQUEST_ID);
       expect(ok.headers['server']).toBe('AliyunOSS');
-      const missing = await client.send({
-        method: 'GET',
-        bucket: 'no-such-bucket',
-        query: [['replication', null]],
+
+      const missing = await serviceError(client().getBucketReplication('no-such-bucket'));
+      expect(missing).toMatchObject({
+        status: 404,
+        code: 'NoSuchBucket',
+        ec: '0015-00000101',
+        hostId: `127.0.0.1:${emu.port}`,
+        details: { BucketName: 'no-such-bucket' },
       });
-      expect(missing.status).toBe(404);
-      expect(code(missing)).toBe('NoSuchBucket');
-      expect(missing.headers['x-oss-ec']).toBe('0015-00000101');
-      expect(xmlValue(missing.text, 'EC')).toBe('0015-00000101');
-      expect(xmlValue(missing.text, 'RequestId')).toBe(missing.headers['x-oss-request-id']);
-      expect(xmlValue(missing.text, 'HostId')).toBe(`127.0.0.1:${emu.port}`);
-      expect(xmlValue(missing.text, 'BucketName')).toBe('no-such-bucket');
+      expect(missing.requestId).toMatch(REQUEST_ID);
+
+      // The client reads EC from the body; the header must carry the same value.
+      const raw = await sendRaw(
+        emu.url,
+        signRaw(
+          { method: 'GET', bucket: 'no-such-bucket', query: [['replication', null]] },
+          { credentials: emu.accessKeys[0], version: 'v4', now: new Date() },
+        ),
+      );
+      expect(raw.headers['x-oss-ec']).toBe('0015-00000101');
+      expect(xmlValue(raw.text, 'EC')).toBe('0015-00000101');
+      expect(xmlValue(raw.text, 'RequestId')).toBe(raw.headers['x-oss-request-id']);
     });
 
     it('serves virtual-hosted requests with the region taken from the host', async () => {
-      const virtual = client.with({ style: 'virtual', region: 'cn-beijing' });
-      const put = await virtual.send({ method: 'PUT', bucket: 'vhost-bucket' });
-      expect(put.status).toBe(200);
-      const loc = await client.send({ method: 'GET', bucket: 'vhost-bucket', query: [['location', null]] });
-      expect(xmlValue(loc.text, 'LocationConstraint')).toBe('oss-cn-beijing');
+      const transport = new LoopbackTransport(emu.url);
+      const virtual = client({ endpoint: undefined, region: 'cn-beijing', transport });
+      await virtual.request({ method: 'PUT', bucket: 'vhost-bucket' });
+      expect(transport.hosts).toEqual(['vhost-bucket.oss-cn-beijing.aliyuncs.com']);
+      await transport.close();
+      expect(await client().getBucketLocation('vhost-bucket')).toMatchObject({ location: 'oss-cn-beijing' });
     });
 
     it('accepts the TEA client Host header 127.0.0.1:PORT/bucket with a V1 signature', async () => {
-      const signed = client
-        .with({ version: 'v1' })
-        .sign({ method: 'GET', bucket: 'src-bucket', query: [['location', null]] });
+      const signed = signRaw(
+        { method: 'GET', bucket: 'src-bucket', query: [['location', null]] },
+        { credentials: emu.accessKeys[0], version: 'v1', now: new Date() },
+      );
       signed.headers['Host'] = `127.0.0.1:${emu.port}/src-bucket`;
       const res = await sendRaw(emu.url, signed);
       expect(res.status).toBe(200);
@@ -114,63 +151,78 @@ describe('OSS emulator over HTTP', () => {
     });
 
     it('treats replication and replication= alike, in any query order, with a chunked body', async () => {
-      const res = await client.send({
-        method: 'POST',
-        bucket: 'src-bucket',
-        query: [
-          ['comp', 'add'],
-          ['replication', ''],
-        ],
-        headers: XML,
-        body: ruleBody({ id: 'r1', bucket: 'dst-bucket', location: 'oss-cn-beijing' }),
-        chunked: true,
-      });
+      const res = await sendRaw(
+        emu.url,
+        signRaw(
+          {
+            method: 'POST',
+            bucket: 'src-bucket',
+            query: [
+              ['comp', 'add'],
+              ['replication', ''],
+            ],
+            headers: XML,
+            body: ruleBody({ id: 'r1', bucket: 'dst-bucket', location: 'oss-cn-beijing' }),
+            chunked: true,
+          },
+          { credentials: emu.accessKeys[0], version: 'v4', now: new Date() },
+        ),
+      );
       expect(res.status).toBe(200);
       expect(res.headers['x-oss-replication-rule-id']).toBe('r1');
-      const get = await client
-        .with({ version: 'v1' })
-        .send({ method: 'GET', bucket: 'src-bucket', query: [['replication', '']] });
-      expect(xmlValues(get.text, 'ID')).toEqual(['r1']);
+
+      const v1 = client({ signatureVersion: 'v1' });
+      const bare = await v1.request({ method: 'GET', bucket: 'src-bucket', query: [['replication', null]] });
+      const withEquals = await v1.request({
+        method: 'GET',
+        bucket: 'src-bucket',
+        query: [['replication', '']],
+      });
+      expect(xmlValues(text(bare), 'ID')).toEqual(['r1']);
+      expect(text(withEquals)).toBe(text(bare));
     });
 
     it('accepts the empty-body Content-MD5 on GETs and answers InvalidDigest for a wrong one', async () => {
-      const ok = await client.send({
+      const ok = await client().request({
         method: 'GET',
         bucket: 'src-bucket',
-        query: [['replicationLocation', null]],
+        query: { replicationLocation: null },
         headers: { 'Content-MD5': '1B2M2Y8AsgTpgAmY7PhCfg==', ...XML },
       });
       expect(ok.status).toBe(200);
-      const bad = await client.send({
-        method: 'POST',
-        bucket: 'src-bucket',
-        query: ADD,
-        headers: { 'Content-MD5': '1B2M2Y8AsgTpgAmY7PhCfg==', ...XML },
-        body: ruleBody({ bucket: 'dst-bucket', location: 'oss-cn-beijing' }),
-      });
-      expect(bad.status).toBe(400);
-      expect(code(bad)).toBe('InvalidDigest');
+      const bad = await serviceError(
+        client().request({
+          method: 'POST',
+          bucket: 'src-bucket',
+          query: ADD,
+          headers: { 'Content-MD5': '1B2M2Y8AsgTpgAmY7PhCfg==', ...XML },
+          body: ruleBody({ bucket: 'dst-bucket', location: 'oss-cn-beijing' }),
+        }),
+      );
+      expect(bad).toMatchObject({ status: 400, code: 'InvalidDigest' });
+      expect(emu.admin.getRules('src-bucket')).toEqual([]);
     });
   });
 
   describe('authentication', () => {
     const now = new Date('2025-04-17T15:39:12Z');
-    beforeEach(async () => {
-      await boot({
-        clock: () => now,
-        accessKeys: [
-          { accessKeyId: 'LTAIlongterm', accessKeySecret: 'long-secret' },
-          { accessKeyId: 'STS.temp', accessKeySecret: 'temp-secret', securityToken: 'tok+/=' },
-        ],
-      });
-      emu.admin.createBucket('src-bucket', 'cn-hangzhou');
-      client = client.with({ now: () => now });
-    });
-    const get = {
-      method: 'GET',
-      bucket: 'src-bucket',
-      query: [['replicationLocation', null]] as QueryPair[],
+    const longTerm: EmulatorAccessKey = { accessKeyId: 'LTAIlongterm', accessKeySecret: 'long-secret' };
+    const sts: EmulatorAccessKey = {
+      accessKeyId: 'STS.temp',
+      accessKeySecret: 'temp-secret',
+      securityToken: 'tok+/=',
     };
+
+    beforeEach(async () => {
+      await boot({ clock: () => now, accessKeys: [longTerm, sts] });
+      emu.admin.createBucket('src-bucket', 'cn-hangzhou');
+    });
+
+    function at(credentials: EmulatorAccessKey, extra: Partial<OssClientOptions> = {}): OssClient {
+      return client({ credentials, clock: () => now, ...extra });
+    }
+
+    const getLocation = (c: OssClient) => c.getBucketReplicationLocation('src-bucket');
 
     it('refuses anonymous requests with AccessDenied', async () => {
       const res = await sendRaw(emu.url, {
@@ -179,7 +231,7 @@ describe('OSS emulator over HTTP', () => {
         headers: {},
       });
       expect(res.status).toBe(403);
-      expect(code(res)).toBe('AccessDenied');
+      expect(xmlValue(res.text, 'Code')).toBe('AccessDenied');
     });
 
     it('refuses an Authorization header of an unknown scheme with InvalidArgument', async () => {
@@ -189,106 +241,95 @@ describe('OSS emulator over HTTP', () => {
         headers: { Authorization: 'OSS2 AccessKeyId:LTAIlongterm,Signature:', Date: formatHttpDate(now) },
       });
       expect(res.status).toBe(400);
-      expect(code(res)).toBe('InvalidArgument');
+      expect(xmlValue(res.text, 'Code')).toBe('InvalidArgument');
     });
 
     it('answers InvalidAccessKeyId for an unknown key', async () => {
-      const res = await client
-        .with({ credentials: { accessKeyId: 'LTAInobody', accessKeySecret: 'x' } })
-        .send(get);
-      expect(res.status).toBe(403);
-      expect(code(res)).toBe('InvalidAccessKeyId');
-      expect(res.headers['x-oss-ec']).toBe('0002-00000902');
+      const error = await serviceError(getLocation(at({ accessKeyId: 'LTAInobody', accessKeySecret: 'x' })));
+      expect(error).toMatchObject({ status: 403, code: 'InvalidAccessKeyId', ec: '0002-00000902' });
     });
 
     it('answers V1 SignatureDoesNotMatch with the expected StringToSign and without the secret', async () => {
-      const res = await client
-        .with({ version: 'v1', credentials: { accessKeyId: 'LTAIlongterm', accessKeySecret: 'wrong' } })
-        .send(get);
-      expect(res.status).toBe(403);
-      expect(code(res)).toBe('SignatureDoesNotMatch');
-      expect(xmlValue(res.text, 'StringToSign')).toBe(
+      const error = await serviceError(
+        getLocation(at({ ...longTerm, accessKeySecret: 'wrong' }, { signatureVersion: 'v1' })),
+      );
+      expect(error).toMatchObject({ status: 403, code: 'SignatureDoesNotMatch' });
+      expect(error.details?.['StringToSign']).toBe(
         'GET\n\n\nThu, 17 Apr 2025 15:39:12 GMT\n/src-bucket/?replicationLocation',
       );
-      expect(xmlValue(res.text, 'StringToSignBytes')).toMatch(/^47 45 54 0a/);
-      expect(res.text).not.toContain('long-secret');
+      expect(error.details?.['StringToSignBytes']).toMatch(/^47 45 54 0a/);
+      expect(JSON.stringify({ ...error, message: error.message })).not.toContain('long-secret');
     });
 
     it('answers V4 SignatureDoesNotMatch with CanonicalRequest and StringToSign', async () => {
-      const res = await client
-        .with({ credentials: { accessKeyId: 'LTAIlongterm', accessKeySecret: 'wrong' } })
-        .send(get);
-      expect(code(res)).toBe('SignatureDoesNotMatch');
-      expect(xmlValue(res.text, 'CanonicalRequest')).toBe(
+      const error = await serviceError(getLocation(at({ ...longTerm, accessKeySecret: 'wrong' })));
+      expect(error.code).toBe('SignatureDoesNotMatch');
+      expect(error.details?.['CanonicalRequest']).toBe(
         'GET\n/src-bucket/\nreplicationLocation\nx-oss-content-sha256:UNSIGNED-PAYLOAD\nx-oss-date:20250417T153912Z\n\n\nUNSIGNED-PAYLOAD',
       );
-      expect(xmlValue(res.text, 'StringToSign')).toMatch(
+      expect(error.details?.['StringToSign']).toMatch(
         /^OSS4-HMAC-SHA256\n20250417T153912Z\n20250417\/cn-hangzhou\/oss\/aliyun_v4_request\n[0-9a-f]{64}$/,
       );
     });
 
     it('verifies V1 and V4 headers, with the V1 date taken from x-oss-date when present', async () => {
-      const creds = { accessKeyId: 'LTAIlongterm', accessKeySecret: 'long-secret' };
-      expect((await client.with({ credentials: creds }).send(get)).status).toBe(200);
-      expect((await client.with({ credentials: creds, version: 'v1' }).send(get)).status).toBe(200);
+      expect((await getLocation(at(longTerm))).locations).toContain('oss-cn-beijing');
+      expect((await getLocation(at(longTerm, { signatureVersion: 'v1' }))).locations).toContain(
+        'oss-cn-beijing',
+      );
       const date = formatHttpDate(now);
-      const sts = `GET\n\n\n${date}\nx-oss-date:${date}\n/src-bucket/?replicationLocation`;
+      const stringToSign = `GET\n\n\n${date}\nx-oss-date:${date}\n/src-bucket/?replicationLocation`;
       const res = await sendRaw(emu.url, {
         method: 'GET',
         path: '/src-bucket/?replicationLocation',
         headers: {
           Date: 'Thu, 01 Jan 1970 00:00:00 GMT',
           'x-oss-date': date,
-          Authorization: `OSS LTAIlongterm:${signatureV1('long-secret', sts)}`,
+          Authorization: `OSS LTAIlongterm:${signatureV1('long-secret', stringToSign)}`,
         },
       });
       expect(res.status).toBe(200);
     });
 
     it('requires the security token of an STS credential and rejects a wrong one', async () => {
-      const sts = { accessKeyId: 'STS.temp', accessKeySecret: 'temp-secret', securityToken: 'tok+/=' };
-      expect((await client.with({ credentials: sts }).send(get)).status).toBe(200);
-      expect((await client.with({ credentials: sts, version: 'v1' }).send(get)).status).toBe(200);
-      const noToken = await client
-        .with({ credentials: { accessKeyId: 'STS.temp', accessKeySecret: 'temp-secret' } })
-        .send(get);
-      expect(code(noToken)).toBe('InvalidAccessKeyId');
-      const wrong = await client.with({ credentials: { ...sts, securityToken: 'other' } }).send(get);
-      expect(code(wrong)).toBe('InvalidSecurityToken');
+      expect((await getLocation(at(sts))).requestId).toMatch(REQUEST_ID);
+      expect((await getLocation(at(sts, { signatureVersion: 'v1' }))).requestId).toMatch(REQUEST_ID);
+      const noToken = await serviceError(
+        getLocation(at({ accessKeyId: sts.accessKeyId, accessKeySecret: sts.accessKeySecret })),
+      );
+      expect(noToken.code).toBe('InvalidAccessKeyId');
+      const wrong = await serviceError(getLocation(at({ ...sts, securityToken: 'other' })));
+      expect(wrong.code).toBe('InvalidSecurityToken');
     });
 
-    it('answers RequestTimeTooSkewed outside the skew window', async () => {
+    it('answers RequestTimeTooSkewed outside the skew window and accepts a request inside it', async () => {
       const late = new Date(now.getTime() + 16 * 60 * 1000);
-      const res = await client
-        .with({
-          credentials: { accessKeyId: 'LTAIlongterm', accessKeySecret: 'long-secret' },
-          now: () => late,
-        })
-        .send(get);
-      expect(res.status).toBe(403);
-      expect(code(res)).toBe('RequestTimeTooSkewed');
+      const error = await serviceError(getLocation(at(longTerm, { clock: () => late })));
+      expect(error).toMatchObject({
+        status: 403,
+        code: 'RequestTimeTooSkewed',
+        serverTime: now,
+        details: { RequestTime: formatHttpDate(late), MaxAllowedSkewMilliseconds: '900000' },
+      });
       const within = new Date(now.getTime() + 14 * 60 * 1000);
-      const ok = await client
-        .with({
-          credentials: { accessKeyId: 'LTAIlongterm', accessKeySecret: 'long-secret' },
-          now: () => within,
-          version: 'v1',
-        })
-        .send(get);
-      expect(ok.status).toBe(200);
+      const ok = await getLocation(at(longTerm, { clock: () => within, signatureVersion: 'v1' }));
+      expect(ok.locations.length).toBeGreaterThan(0);
     });
 
     it('verifies presigned V1 and V4 URLs and refuses expired ones', async () => {
+      const req = {
+        method: 'GET',
+        bucket: 'src-bucket',
+        query: [['replicationLocation', null]] as QueryPair[],
+      };
       for (const version of ['v1', 'v4'] as const) {
-        const c = client.with({
-          version,
-          credentials: { accessKeyId: 'STS.temp', accessKeySecret: 'temp-secret', securityToken: 'tok+/=' },
-        });
-        expect((await sendRaw(emu.url, c.presign(get, 60))).status).toBe(200);
-        const expired = c.with({ now: () => new Date(now.getTime() - 120_000) }).presign(get, 60);
-        const res = await sendRaw(emu.url, expired);
+        expect((await sendRaw(emu.url, presignRaw(req, { credentials: sts, version, now }, 60))).status).toBe(
+          200,
+        );
+        const earlier = new Date(now.getTime() - 120_000);
+        const res = await sendRaw(emu.url, presignRaw(req, { credentials: sts, version, now: earlier }, 60));
         expect(res.status).toBe(403);
-        expect(code(res)).toBe('AccessDenied');
+        expect(xmlValue(res.text, 'Code')).toBe('AccessDenied');
         expect(xmlValue(res.text, 'Message')).toBe('Request has expired.');
       }
     });
@@ -300,52 +341,67 @@ describe('OSS emulator over HTTP', () => {
     });
 
     it('creates buckets in the V4 scope region, lists them and reports location and info', async () => {
-      expect(
-        (await client.with({ region: 'cn-shanghai' }).send({ method: 'PUT', bucket: 'bucket-a' })).status,
-      ).toBe(200);
-      expect((await client.send({ method: 'PUT', bucket: 'bucket-b' })).status).toBe(200);
-      const again = await client.send({ method: 'PUT', bucket: 'bucket-b' });
-      expect(again.status).toBe(409);
-      expect(code(again)).toBe('BucketAlreadyExists');
-      const bad = await client.send({ method: 'PUT', bucket: 'Bad_Name' });
-      expect(code(bad)).toBe('InvalidBucketName');
-      const list = await client.send({ method: 'GET' });
-      expect(xmlValues(list.text, 'Name')).toEqual(['bucket-a', 'bucket-b']);
-      expect(xmlValues(list.text, 'Location')).toEqual(['oss-cn-shanghai', 'oss-cn-hangzhou']);
-      const info = await client.send({ method: 'GET', bucket: 'bucket-a', query: [['bucketInfo', null]] });
-      expect(xmlValue(info.text, 'Location')).toBe('oss-cn-shanghai');
-      expect(xmlValue(info.text, 'CrossRegionReplication')).toBe('Disabled');
+      await client({ region: 'cn-shanghai' }).request({ method: 'PUT', bucket: 'bucket-a' });
+      await client().request({ method: 'PUT', bucket: 'bucket-b' });
+      expect(await serviceError(client().request({ method: 'PUT', bucket: 'bucket-b' }))).toMatchObject({
+        status: 409,
+        code: 'BucketAlreadyExists',
+      });
+      const list = text(await client().request({ method: 'GET' }));
+      expect(xmlValues(list, 'Name')).toEqual(['bucket-a', 'bucket-b']);
+      expect(xmlValues(list, 'Location')).toEqual(['oss-cn-shanghai', 'oss-cn-hangzhou']);
+      expect(await client().resolveBucketRegion('bucket-a')).toBe('cn-shanghai');
+      const info = text(
+        await client().request({ method: 'GET', bucket: 'bucket-a', query: { bucketInfo: null } }),
+      );
+      expect(xmlValue(info, 'Location')).toBe('oss-cn-shanghai');
+      expect(xmlValue(info, 'CrossRegionReplication')).toBe('Disabled');
+    });
+
+    it('refuses a bucket name OSS would refuse with InvalidBucketName', async () => {
+      // The client refuses it before sending; the emulator must refuse it too.
+      await clientError(client().request({ method: 'PUT', bucket: 'Bad_Name' }), 'InvalidBucketName');
+      const res = await sendRaw(
+        emu.url,
+        signRaw(
+          { method: 'PUT', bucket: 'Bad_Name' },
+          { credentials: emu.accessKeys[0], version: 'v4', now: new Date() },
+        ),
+      );
+      expect(res.status).toBe(400);
+      expect(xmlValue(res.text, 'Code')).toBe('InvalidBucketName');
     });
 
     it('stores versioning status and refuses to delete a non-empty bucket', async () => {
       emu.admin.createBucket('bucket-v', 'cn-hangzhou');
-      const put = await client.send({
+      const c = client();
+      await c.request({
         method: 'PUT',
         bucket: 'bucket-v',
-        query: [['versioning', null]],
+        query: { versioning: null },
         headers: XML,
         body: '<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>',
       });
-      expect(put.status).toBe(200);
-      const get = await client.send({ method: 'GET', bucket: 'bucket-v', query: [['versioning', null]] });
-      expect(xmlValue(get.text, 'Status')).toBe('Enabled');
+      const get = await c.request({ method: 'GET', bucket: 'bucket-v', query: { versioning: null } });
+      expect(xmlValue(text(get), 'Status')).toBe('Enabled');
       emu.admin.putObject('bucket-v', 'k', 'v');
-      const del = await client.send({ method: 'DELETE', bucket: 'bucket-v' });
-      expect(del.status).toBe(409);
-      expect(code(del)).toBe('BucketNotEmpty');
+      expect(await serviceError(c.request({ method: 'DELETE', bucket: 'bucket-v' }))).toMatchObject({
+        status: 409,
+        code: 'BucketNotEmpty',
+      });
       emu.admin.deleteObject('bucket-v', 'k');
-      expect((await client.send({ method: 'DELETE', bucket: 'bucket-v' })).status).toBe(204);
-      expect(
-        code(await client.send({ method: 'GET', bucket: 'bucket-v', query: [['location', null]] })),
-      ).toBe('NoSuchBucket');
+      expect((await c.request({ method: 'DELETE', bucket: 'bucket-v' })).status).toBe(204);
+      expect(await serviceError(c.getBucketLocation('bucket-v'))).toMatchObject({ code: 'NoSuchBucket' });
     });
 
     it('puts, gets, heads and deletes objects with metadata', async () => {
       emu.admin.createBucket('bucket-o', 'cn-hangzhou');
-      const put = await client.send({
+      const c = client();
+      const key = 'dir/a b+c.txt';
+      const put = await c.request({
         method: 'PUT',
         bucket: 'bucket-o',
-        key: 'dir/a b+c.txt',
+        key,
         headers: {
           'Content-Type': 'text/plain',
           'x-oss-meta-owner': 'alice',
@@ -353,26 +409,25 @@ describe('OSS emulator over HTTP', () => {
         },
         body: 'hello',
       });
-      expect(put.status).toBe(200);
       expect(put.headers['etag']).toBe('"5D41402ABC4B2A76B9719D911017C592"');
-      const get = await client.send({ method: 'GET', bucket: 'bucket-o', key: 'dir/a b+c.txt' });
-      expect(get.text).toBe('hello');
+      const get = await c.request({ method: 'GET', bucket: 'bucket-o', key });
+      expect(text(get)).toBe('hello');
       expect(get.headers['content-type']).toBe('text/plain');
       expect(get.headers['x-oss-meta-owner']).toBe('alice');
-      const head = await client.send({ method: 'HEAD', bucket: 'bucket-o', key: 'dir/a b+c.txt' });
-      expect(head.status).toBe(200);
+      const head = await c.request({ method: 'HEAD', bucket: 'bucket-o', key });
       expect(head.headers['content-length']).toBe('5');
-      expect((await client.send({ method: 'DELETE', bucket: 'bucket-o', key: 'dir/a b+c.txt' })).status).toBe(
-        204,
-      );
-      const gone = await client.send({ method: 'GET', bucket: 'bucket-o', key: 'dir/a b+c.txt' });
-      expect(code(gone)).toBe('NoSuchKey');
-      const headGone = await client.send({ method: 'HEAD', bucket: 'bucket-o', key: 'dir/a b+c.txt' });
-      expect(headGone.status).toBe(404);
-      expect(headGone.body.length).toBe(0);
-      expect(Buffer.from(String(headGone.headers['x-oss-err']), 'base64').toString()).toContain(
-        '<Code>NoSuchKey</Code>',
-      );
+      expect(head.body.length).toBe(0);
+      expect((await c.request({ method: 'DELETE', bucket: 'bucket-o', key })).status).toBe(204);
+      expect(await serviceError(c.request({ method: 'GET', bucket: 'bucket-o', key }))).toMatchObject({
+        status: 404,
+        code: 'NoSuchKey',
+      });
+      // A HEAD answer has no body: the code can only come from the base64 x-oss-err header.
+      expect(await serviceError(c.request({ method: 'HEAD', bucket: 'bucket-o', key }))).toMatchObject({
+        status: 404,
+        code: 'NoSuchKey',
+        ec: '0026-00000001',
+      });
     });
 
     it('lists objects with prefix, delimiter, max-keys and marker (V1) and continuation (V2)', async () => {
@@ -380,29 +435,22 @@ describe('OSS emulator over HTTP', () => {
       for (const k of ['a/1', 'a/2', 'b/1', 'b/2', 'c', 'd']) {
         emu.admin.putObject('bucket-l', k, k);
       }
-      const v1 = await client.send({
-        method: 'GET',
-        bucket: 'bucket-l',
-        query: [
-          ['delimiter', '/'],
-          ['max-keys', '3'],
-        ],
-      });
-      expect(xmlValues(v1.text, 'Prefix').slice(1)).toEqual(['a/', 'b/']);
-      expect(xmlValues(v1.text, 'Key')).toEqual(['c']);
-      expect(xmlValue(v1.text, 'IsTruncated')).toBe('true');
-      const next = xmlValue(v1.text, 'NextMarker')!;
-      const v1b = await client.send({
-        method: 'GET',
-        bucket: 'bucket-l',
-        query: [
-          ['delimiter', '/'],
-          ['marker', next],
-        ],
-      });
-      expect(xmlValues(v1b.text, 'Key')).toEqual(['d']);
-      const pre = await client.send({ method: 'GET', bucket: 'bucket-l', query: [['prefix', 'b/']] });
-      expect(xmlValues(pre.text, 'Key')).toEqual(['b/1', 'b/2']);
+      const c = client();
+      const list = async (query: QueryPair[]) =>
+        text(await c.request({ method: 'GET', bucket: 'bucket-l', query }));
+      const v1 = await list([
+        ['delimiter', '/'],
+        ['max-keys', '3'],
+      ]);
+      expect(xmlValues(v1, 'Prefix').slice(1)).toEqual(['a/', 'b/']);
+      expect(xmlValues(v1, 'Key')).toEqual(['c']);
+      expect(xmlValue(v1, 'IsTruncated')).toBe('true');
+      const v1b = await list([
+        ['delimiter', '/'],
+        ['marker', xmlValue(v1, 'NextMarker')!],
+      ]);
+      expect(xmlValues(v1b, 'Key')).toEqual(['d']);
+      expect(xmlValues(await list([['prefix', 'b/']]), 'Key')).toEqual(['b/1', 'b/2']);
 
       const keys: string[] = [];
       let token: string | undefined;
@@ -414,13 +462,14 @@ describe('OSS emulator over HTTP', () => {
         if (token) {
           q.push(['continuation-token', token]);
         }
-        const page = await client.send({ method: 'GET', bucket: 'bucket-l', query: q });
-        keys.push(...xmlValues(page.text, 'Key'));
-        token = xmlValue(page.text, 'NextContinuationToken');
+        const page = await list(q);
+        keys.push(...xmlValues(page, 'Key'));
+        token = xmlValue(page, 'NextContinuationToken');
       } while (token);
       expect(keys).toEqual(['a/1', 'a/2', 'b/1', 'b/2', 'c', 'd']);
-      const bad = await client.send({ method: 'GET', bucket: 'bucket-l', query: [['max-keys', '5000']] });
-      expect(code(bad)).toBe('InvalidArgument');
+      expect(
+        await serviceError(c.request({ method: 'GET', bucket: 'bucket-l', query: { 'max-keys': '5000' } })),
+      ).toMatchObject({ code: 'InvalidArgument' });
     });
   });
 
@@ -433,62 +482,60 @@ describe('OSS emulator over HTTP', () => {
       emu.admin.createBucket('same-region', 'cn-hangzhou');
     });
 
-    async function put(body: string, bucket = 'src-bucket'): Promise<RawResponse> {
-      return client.send({ method: 'POST', bucket, query: ADD, headers: XML, body });
+    /** PutBucketReplication with a hand-written body (what the typed operation cannot express). */
+    function putBody(body: string, bucket = 'src-bucket'): Promise<OssRawResponse> {
+      return client().request({ method: 'POST', bucket, query: ADD, headers: XML, body });
     }
 
     it('serves GetBucketReplicationLocation with transfer-type and RTC constraints', async () => {
-      const res = await client.send({
-        method: 'GET',
-        bucket: 'src-bucket',
-        query: [['replicationLocation', null]],
+      const res = await client().getBucketReplicationLocation('src-bucket');
+      expect(res.locations).toContain('oss-cn-beijing');
+      expect(res.locations).not.toContain('oss-cn-hangzhou');
+      expect(res.transferTypeConstraints).toContainEqual({
+        location: 'oss-cn-hongkong',
+        transferTypes: ['oss_acc'],
       });
-      expect(res.status).toBe(200);
-      const locations = res.text.split('<LocationTransferTypeConstraint>')[0];
-      expect(xmlValues(locations, 'Location')).toContain('oss-cn-beijing');
-      expect(xmlValues(locations, 'Location')).not.toContain('oss-cn-hangzhou');
-      expect(res.text).toContain(
-        '<LocationTransferType><Location>oss-cn-hongkong</Location><TransferTypes><Type>oss_acc</Type></TransferTypes></LocationTransferType>',
-      );
-      expect(res.text).toMatch(
-        /<LocationRTCConstraint>.*<Location>oss-cn-beijing<\/Location>.*<\/LocationRTCConstraint>/,
-      );
+      expect(res.transferTypeConstraints.map((c) => c.location)).not.toContain('oss-cn-beijing');
+      expect(res.rtcLocations).toContain('oss-cn-beijing');
+      expect(res.rtcLocations).not.toContain('oss-cn-hongkong');
     });
 
     it('returns the rule in GetBucketReplication with its fields, in OSS form', async () => {
-      const res = await put(
-        ruleBody({
-          id: 'rule-1',
-          prefixes: ['logs/', 'video/'],
-          action: 'PUT',
-          bucket: 'hk-bucket',
-          location: 'oss-cn-hongkong',
-          transferType: 'oss_acc',
-          historical: 'disabled',
-        }),
-      );
-      expect(res.status).toBe(200);
-      const starting = await client.send({
-        method: 'GET',
-        bucket: 'src-bucket',
-        query: [['replication', null]],
+      const c = client();
+      const put = await c.putBucketReplication('src-bucket', {
+        id: 'rule-1',
+        prefixes: ['logs/', 'video/'],
+        action: 'PUT',
+        destination: { bucket: 'hk-bucket', location: 'oss-cn-hongkong', transferType: 'oss_acc' },
+        historicalObjectReplication: false,
       });
-      expect(xmlValue(starting.text, 'Status')).toBe('starting');
+      expect(put.ruleId).toBe('rule-1');
+      expect((await c.getBucketReplication('src-bucket')).rules[0].status).toBe('starting');
       emu.admin.tickReplication();
-      const get = await client.send({ method: 'GET', bucket: 'src-bucket', query: [['replication', null]] });
-      expect(get.text).toContain(
+      const raw = await c.request({ method: 'GET', bucket: 'src-bucket', query: { replication: null } });
+      expect(text(raw)).toContain(
         '<Rule><ID>rule-1</ID><PrefixSet><Prefix>logs/</Prefix><Prefix>video/</Prefix></PrefixSet><Action>PUT</Action><Destination><Bucket>hk-bucket</Bucket><Location>oss-cn-hongkong</Location><TransferType>oss_acc</TransferType></Destination><Status>doing</Status><HistoricalObjectReplication>disabled</HistoricalObjectReplication></Rule>',
       );
+      expect((await c.getBucketReplication('src-bucket')).rules).toEqual([
+        {
+          id: 'rule-1',
+          status: 'doing',
+          prefixes: ['logs/', 'video/'],
+          action: 'PUT',
+          destination: { bucket: 'hk-bucket', location: 'oss-cn-hongkong', transferType: 'oss_acc' },
+          historicalObjectReplication: false,
+        },
+      ]);
     });
 
     it('rejects a body without the ReplicationConfiguration root with MalformedXML (EC 0031-00000001)', async () => {
-      const res = await put(
-        '<Rule><Destination><Bucket>dst-bucket</Bucket><Location>oss-cn-beijing</Location></Destination></Rule>',
+      const noRoot = await serviceError(
+        putBody(
+          '<Rule><Destination><Bucket>dst-bucket</Bucket><Location>oss-cn-beijing</Location></Destination></Rule>',
+        ),
       );
-      expect(res.status).toBe(400);
-      expect(code(res)).toBe('MalformedXML');
-      expect(res.headers['x-oss-ec']).toBe('0031-00000001');
-      expect(code(await put('<ReplicationConfiguration><Rule>'))).toBe('MalformedXML');
+      expect(noRoot).toMatchObject({ status: 400, code: 'MalformedXML', ec: '0031-00000001' });
+      expect((await serviceError(putBody('<ReplicationConfiguration><Rule>'))).code).toBe('MalformedXML');
     });
 
     it('maps each invalid rule to the OSS error code', async () => {
@@ -522,240 +569,207 @@ describe('OSS emulator over HTTP', () => {
           'ReplicationLocationNotSupportRtc',
         ],
         [ruleBody({ ...dst, action: 'COPY' }), 'InvalidArgument'],
-        [ruleBody({ ...dst, historical: 'maybe' as 'enabled' }), 'InvalidArgument'],
+        [ruleBody({ ...dst, historical: 'maybe' }), 'InvalidArgument'],
         [ruleBody({ ...dst, id: 'x'.repeat(256) }), 'InvalidArgument'],
       ];
       for (const [body, expected] of cases) {
-        const res = await put(body);
-        expect({ body, code: code(res), status: res.status }).toEqual({ body, code: expected, status: 400 });
+        const error = await serviceError(putBody(body));
+        expect({ body, code: error.code, status: error.status }).toEqual({
+          body,
+          code: expected,
+          status: 400,
+        });
       }
-      const nobucket = await put(ruleBody(dst), 'nosuch-bucket');
-      expect(nobucket.status).toBe(404);
-      expect(code(nobucket)).toBe('NoSuchBucket');
+      expect(emu.admin.getRules('src-bucket')).toEqual([]);
+      const noBucket = await serviceError(
+        client().putBucketReplication('nosuch-bucket', {
+          destination: { bucket: 'dst-bucket', location: 'cn-beijing' },
+        }),
+      );
+      expect(noBucket).toMatchObject({ status: 404, code: 'NoSuchBucket' });
     });
 
     it('refuses a second rule for the same destination with BucketReplicationAlreadyExist', async () => {
-      expect(
-        (await put(ruleBody({ bucket: 'dst-bucket', location: 'oss-cn-beijing', action: 'all' }))).status,
-      ).toBe(200);
-      const again = await put(ruleBody({ id: 'other', bucket: 'dst-bucket', location: 'oss-cn-beijing' }));
-      expect(code(again)).toBe('BucketReplicationAlreadyExist');
-      expect((await put(ruleBody({ bucket: 'same-region', location: 'oss-cn-hangzhou' }))).status).toBe(200);
+      const c = client();
+      await putBody(ruleBody({ bucket: 'dst-bucket', location: 'oss-cn-beijing', action: 'all' }));
+      const again = await serviceError(
+        c.putBucketReplication('src-bucket', {
+          id: 'other',
+          destination: { bucket: 'dst-bucket', location: 'cn-beijing' },
+        }),
+      );
+      expect(again).toMatchObject({ status: 400, code: 'BucketReplicationAlreadyExist' });
+      await c.putBucketReplication('src-bucket', {
+        destination: { bucket: 'same-region', location: 'cn-hangzhou' },
+      });
+      expect(emu.admin.getRules('src-bucket').map((r) => [r.action, r.destination.bucket])).toEqual([
+        ['ALL', 'dst-bucket'],
+        ['ALL', 'same-region'],
+      ]);
     });
 
     it('refuses the 101st rule of a bucket with TooManyOutgoingReplication', async () => {
+      const c = client();
       for (let i = 0; i < 100; i++) {
         emu.admin.createBucket(`many-${i}`, 'cn-beijing');
-        expect((await put(ruleBody({ bucket: `many-${i}`, location: 'oss-cn-beijing' }))).status).toBe(200);
+        await c.putBucketReplication('src-bucket', {
+          id: `rule-${i}`,
+          destination: { bucket: `many-${i}`, location: 'cn-beijing' },
+        });
       }
       emu.admin.createBucket('many-100', 'cn-beijing');
-      expect(code(await put(ruleBody({ bucket: 'many-100', location: 'oss-cn-beijing' })))).toBe(
-        'TooManyOutgoingReplication',
+      const error = await serviceError(
+        c.putBucketReplication('src-bucket', { destination: { bucket: 'many-100', location: 'cn-beijing' } }),
       );
+      expect(error.code).toBe('TooManyOutgoingReplication');
+      expect((await c.getBucketReplication('src-bucket')).rules).toHaveLength(100);
     });
 
     it('answers the 404s of an unknown configuration or rule', async () => {
-      expect(
-        code(await client.send({ method: 'GET', bucket: 'src-bucket', query: [['replication', null]] })),
-      ).toBe('NoSuchReplicationConfiguration');
-      expect(
-        code(
-          await client.send({
-            method: 'GET',
-            bucket: 'src-bucket',
-            query: [
-              ['replicationProgress', null],
-              ['rule-id', 'nope'],
-            ],
-          }),
-        ),
-      ).toBe('NoSuchReplicationConfiguration');
-      await put(ruleBody({ id: 'r1', bucket: 'dst-bucket', location: 'oss-cn-beijing' }));
-      const res = await client.send({
-        method: 'GET',
-        bucket: 'src-bucket',
-        query: [
-          ['replicationProgress', null],
-          ['rule-id', 'nope'],
-        ],
-      });
-      expect(res.status).toBe(404);
-      expect(code(res)).toBe('NoSuchReplicationRule');
-      expect(xmlValue(res.text, 'Message')).toMatch(
-        /^The BucketReplicationRule you specified does not exist/,
+      const c = client();
+      expect((await serviceError(c.getBucketReplication('src-bucket'))).code).toBe(
+        'NoSuchReplicationConfiguration',
       );
-      const rtc = await client.send({
-        method: 'PUT',
-        bucket: 'src-bucket',
-        query: [['rtc', null]],
-        headers: XML,
-        body: '<ReplicationRule><RTC><Status>enabled</Status></RTC><ID>nope</ID></ReplicationRule>',
+      expect((await serviceError(c.getBucketReplicationProgress('src-bucket', 'nope'))).code).toBe(
+        'NoSuchReplicationConfiguration',
+      );
+      await c.putBucketReplication('src-bucket', {
+        id: 'r1',
+        destination: { bucket: 'dst-bucket', location: 'cn-beijing' },
       });
-      expect(code(rtc)).toBe('NoSuchReplicationRule');
-      const del = await client.send({
-        method: 'POST',
-        bucket: 'src-bucket',
-        query: DEL,
-        headers: XML,
-        body: '<ReplicationRules><ID>nope</ID></ReplicationRules>',
-      });
-      expect(code(del)).toBe('NoSuchReplicationRule');
+      const progress = await serviceError(c.getBucketReplicationProgress('src-bucket', 'nope'));
+      expect(progress).toMatchObject({ status: 404, code: 'NoSuchReplicationRule' });
+      expect(progress.message).toMatch(/^The BucketReplicationRule you specified does not exist/);
+      expect((await serviceError(c.putBucketRtc('src-bucket', 'nope', true))).code).toBe(
+        'NoSuchReplicationRule',
+      );
+      expect((await serviceError(c.deleteBucketReplication('src-bucket', 'nope'))).code).toBe(
+        'NoSuchReplicationRule',
+      );
     });
 
     it('answers 200 when deleting from a bucket without rules, and TooManyReplicationRules for two IDs', async () => {
-      const del = await client.send({
-        method: 'POST',
-        bucket: 'src-bucket',
-        query: DEL,
-        headers: XML,
-        body: '<ReplicationRules><ID>r1</ID></ReplicationRules>',
+      expect(await client().deleteBucketReplication('src-bucket', 'r1')).toMatchObject({
+        alreadyClosing: false,
       });
-      expect(del.status).toBe(200);
-      const two = await client.send({
-        method: 'POST',
-        bucket: 'src-bucket',
-        query: DEL,
-        headers: XML,
-        body: '<ReplicationRules><ID>a</ID><ID>b</ID></ReplicationRules>',
-      });
-      expect(code(two)).toBe('TooManyReplicationRules');
+      const two = await serviceError(
+        client().request({
+          method: 'POST',
+          bucket: 'src-bucket',
+          query: DEL,
+          headers: XML,
+          body: '<ReplicationRules><ID>a</ID><ID>b</ID></ReplicationRules>',
+        }),
+      );
+      expect(two.code).toBe('TooManyReplicationRules');
     });
 
     it('switches RTC with PutBucketRTC and refuses it for a same-region rule', async () => {
-      await put(ruleBody({ id: 'r1', bucket: 'dst-bucket', location: 'oss-cn-beijing' }));
-      await put(ruleBody({ id: 'srr', bucket: 'same-region', location: 'oss-cn-hangzhou' }));
-      const rtc = (id: string, status: string) =>
-        client.send({
+      const c = client();
+      const rtcOf = (id: string) => emu.admin.getRules('src-bucket').find((r) => r.id === id)!.rtc;
+      await c.putBucketReplication('src-bucket', {
+        id: 'r1',
+        destination: { bucket: 'dst-bucket', location: 'cn-beijing' },
+      });
+      await c.putBucketReplication('src-bucket', {
+        id: 'srr',
+        destination: { bucket: 'same-region', location: 'cn-hangzhou' },
+      });
+      await c.putBucketRtc('src-bucket', 'r1', true);
+      expect(rtcOf('r1')).toBe('enabling');
+      expect((await serviceError(c.putBucketRtc('src-bucket', 'srr', true))).code).toBe(
+        'BucketReplicationNotSupportRtc',
+      );
+      const odd = await serviceError(
+        c.request({
           method: 'PUT',
           bucket: 'src-bucket',
           query: [['rtc', '']],
           headers: XML,
-          body: `<ReplicationRule><ID>${id}</ID><RTC><Status>${status}</Status></RTC></ReplicationRule>`,
-        });
-      expect((await rtc('r1', 'enabled')).status).toBe(200);
-      expect(emu.admin.getRules('src-bucket').find((r) => r.id === 'r1')!.rtc).toBe('enabling');
-      expect(code(await rtc('srr', 'enabled'))).toBe('BucketReplicationNotSupportRtc');
-      expect(code(await rtc('r1', 'sometimes'))).toBe('InvalidArgument');
-      expect((await rtc('r1', 'disabled')).status).toBe(200);
-      expect(emu.admin.getRules('src-bucket').find((r) => r.id === 'r1')!.rtc).toBe('disabled');
+          body: '<ReplicationRule><ID>r1</ID><RTC><Status>sometimes</Status></RTC></ReplicationRule>',
+        }),
+      );
+      expect(odd.code).toBe('InvalidArgument');
+      await c.putBucketRtc('src-bucket', 'r1', false);
+      expect(rtcOf('r1')).toBe('disabled');
     });
   });
 
   describe('replication engine', () => {
     it('replicates historical and new objects, deletes under ALL, reports progress and retires a deleted rule', async () => {
+      const clock = new ManualClock(Date.UTC(2025, 3, 17, 15, 0, 0));
       await boot({
-        replication: { objectsPerSecond: 400, tickMs: 5, startingMs: 30, closingMs: 60, rtcEnablingMs: 20 },
+        clock: clock.now,
+        replication: { tickMs: 0, startingMs: 1000, closingMs: 2000, rtcEnablingMs: 1000 },
       });
-      const beijing = client.with({ region: 'cn-beijing' });
-      expect((await client.send({ method: 'PUT', bucket: 'scenario-src' })).status).toBe(200);
-      expect((await beijing.send({ method: 'PUT', bucket: 'scenario-dst' })).status).toBe(200);
+      const hangzhou = client({ clock: clock.now });
+      const beijing = client({ clock: clock.now, region: 'cn-beijing' });
+      await hangzhou.request({ method: 'PUT', bucket: 'scenario-src' });
+      await beijing.request({ method: 'PUT', bucket: 'scenario-dst' });
+      expect(await hangzhou.resolveBucketRegion('scenario-dst')).toBe('cn-beijing');
       for (let i = 0; i < 40; i++) {
-        await client.send({
+        await hangzhou.request({
           method: 'PUT',
           bucket: 'scenario-src',
           key: `logs/${String(i).padStart(3, '0')}.log`,
           body: `line ${i}`,
         });
       }
-      await client.send({
+      await hangzhou.request({
         method: 'PUT',
         bucket: 'scenario-src',
         key: 'private/secret.txt',
-        body: 'not replicated',
+        body: 'no',
       });
 
-      const put = await client.send({
-        method: 'POST',
-        bucket: 'scenario-src',
-        query: ADD,
-        headers: XML,
-        body: ruleBody({
-          id: 'scenario',
-          prefixes: ['logs/'],
-          bucket: 'scenario-dst',
-          location: 'oss-cn-beijing',
-          historical: 'enabled',
-          rtc: 'enabled',
-        }),
+      await hangzhou.putBucketReplication('scenario-src', {
+        id: 'scenario',
+        prefixes: ['logs/'],
+        destination: { bucket: 'scenario-dst', location: 'cn-beijing' },
+        historicalObjectReplication: true,
+        rtc: { enabled: true },
       });
-      expect(put.status).toBe(200);
-      const first = await client.send({
-        method: 'GET',
-        bucket: 'scenario-src',
-        query: [['replication', null]],
-      });
-      expect(xmlValue(first.text, 'Status')).toBe('starting');
+      const first = await hangzhou.getBucketReplication('scenario-src');
+      expect(first.rules[0]).toMatchObject({ status: 'starting', rtc: { status: 'enabling' } });
+      const progress = () => hangzhou.getBucketReplicationProgress('scenario-src', 'scenario');
+      expect((await progress()).historicalObjectProgress).toBeNull();
 
-      const progress = () =>
-        client.send({
-          method: 'GET',
-          bucket: 'scenario-src',
-          query: [
-            ['replicationProgress', null],
-            ['rule-id', 'scenario'],
-          ],
-        });
-      const seen = new Set<string>();
-      await eventually(async () => {
-        const p = await progress();
-        const h = xmlValue(p.text, 'HistoricalObject');
-        if (h) {
-          seen.add(h);
-        }
-        return h === '1.00' ? p : undefined;
-      }, 'historical progress 1.00');
-      expect([...seen].every((v) => /^[01]\.\d\d$/.test(v))).toBe(true);
+      clock.advance(1000);
+      const seen: Array<number | null> = [];
+      for (let step = 0; step < 4; step++) {
+        emu.admin.tickReplication(10);
+        seen.push((await progress()).historicalObjectProgress);
+      }
+      expect(seen).toEqual([0.25, 0.5, 0.75, 1]);
       const dstKeys = () => emu.admin.listObjects('scenario-dst').map((o) => o.key);
       expect(dstKeys()).toHaveLength(40);
       expect(dstKeys()).not.toContain('private/secret.txt');
-      expect(emu.admin.getObject('scenario-dst', 'logs/007.log')!.toString()).toBe('line 7');
-      const p = await progress();
-      expect(xmlValue(p.text, 'NewObject')).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$/);
-
-      await eventually(async () => {
-        const g = await client.send({
-          method: 'GET',
-          bucket: 'scenario-src',
-          query: [['replication', null]],
-        });
-        return xmlValue(xmlValue(g.text, 'RTC') ?? '', 'Status') === 'enabled';
-      }, 'RTC enabled');
-
-      await client.send({ method: 'PUT', bucket: 'scenario-src', key: 'logs/new.log', body: 'fresh' });
-      await eventually(
-        () => Promise.resolve(emu.admin.getObject('scenario-dst', 'logs/new.log')?.toString() === 'fresh'),
-        'new object copied',
-      );
-      expect(
-        (await client.send({ method: 'DELETE', bucket: 'scenario-src', key: 'logs/003.log' })).status,
-      ).toBe(204);
-      await eventually(() => Promise.resolve(!dstKeys().includes('logs/003.log')), 'delete replicated');
-
-      const del = () =>
-        client.send({
-          method: 'POST',
-          bucket: 'scenario-src',
-          query: DEL,
-          headers: XML,
-          body: '<ReplicationRules><ID>scenario</ID></ReplicationRules>',
-        });
-      expect((await del()).status).toBe(200);
-      const closing = await client.send({
-        method: 'GET',
-        bucket: 'scenario-src',
-        query: [['replication', null]],
+      const copy = await beijing.request({ method: 'GET', bucket: 'scenario-dst', key: 'logs/007.log' });
+      expect(text(copy)).toBe('line 7');
+      expect((await progress()).newObjectsReplicatedUntil).toEqual(clock.now());
+      expect((await hangzhou.getBucketReplication('scenario-src')).rules[0].rtc).toEqual({
+        status: 'enabled',
       });
-      expect(xmlValue(closing.text, 'Status')).toBe('closing');
-      expect((await del()).status).toBe(204);
-      await eventually(async () => {
-        const g = await client.send({
-          method: 'GET',
-          bucket: 'scenario-src',
-          query: [['replication', null]],
-        });
-        return code(g) === 'NoSuchReplicationConfiguration';
-      }, 'rule gone');
-      await client.send({ method: 'PUT', bucket: 'scenario-src', key: 'logs/after.log', body: 'late' });
+
+      await hangzhou.request({ method: 'PUT', bucket: 'scenario-src', key: 'logs/new.log', body: 'fresh' });
+      await hangzhou.request({ method: 'DELETE', bucket: 'scenario-src', key: 'logs/003.log' });
+      expect(emu.admin.tickReplication()).toBe(2);
+      expect(emu.admin.getObject('scenario-dst', 'logs/new.log')?.toString()).toBe('fresh');
+      expect(dstKeys()).not.toContain('logs/003.log');
+
+      expect(await hangzhou.deleteBucketReplication('scenario-src', 'scenario')).toMatchObject({
+        alreadyClosing: false,
+      });
+      expect((await hangzhou.getBucketReplication('scenario-src')).rules[0].status).toBe('closing');
+      expect(await hangzhou.deleteBucketReplication('scenario-src', 'scenario')).toMatchObject({
+        alreadyClosing: true,
+      });
+      clock.advance(2000);
+      emu.admin.tickReplication();
+      expect((await serviceError(hangzhou.getBucketReplication('scenario-src'))).code).toBe(
+        'NoSuchReplicationConfiguration',
+      );
+      await hangzhou.request({ method: 'PUT', bucket: 'scenario-src', key: 'logs/after.log', body: 'late' });
       emu.admin.flushReplication();
       expect(dstKeys()).not.toContain('logs/after.log');
       expect(dstKeys()).toContain('logs/new.log');
@@ -766,16 +780,11 @@ describe('OSS emulator over HTTP', () => {
       emu.admin.createBucket('chain-a', 'cn-hangzhou');
       emu.admin.createBucket('chain-b', 'cn-beijing');
       emu.admin.createBucket('chain-c', 'cn-shanghai');
-      const add = (bucket: string, dest: string, location: string) =>
-        client.send({
-          method: 'POST',
-          bucket,
-          query: ADD,
-          headers: XML,
-          body: ruleBody({ bucket: dest, location }),
-        });
-      expect((await add('chain-a', 'chain-b', 'oss-cn-beijing')).status).toBe(200);
-      expect((await add('chain-b', 'chain-c', 'oss-cn-shanghai')).status).toBe(200);
+      const c = client();
+      await c.putBucketReplication('chain-a', { destination: { bucket: 'chain-b', location: 'cn-beijing' } });
+      await c.putBucketReplication('chain-b', {
+        destination: { bucket: 'chain-c', location: 'cn-shanghai' },
+      });
       emu.admin.putObject('chain-a', 'from-a', 'a');
       emu.admin.putObject('chain-b', 'from-b', 'b');
       emu.admin.flushReplication();
@@ -788,12 +797,9 @@ describe('OSS emulator over HTTP', () => {
       await boot();
       emu.admin.createBucket('put-src', 'cn-hangzhou');
       emu.admin.createBucket('put-dst', 'cn-beijing');
-      await client.send({
-        method: 'POST',
-        bucket: 'put-src',
-        query: ADD,
-        headers: XML,
-        body: ruleBody({ bucket: 'put-dst', location: 'oss-cn-beijing', action: 'PUT' }),
+      await client().putBucketReplication('put-src', {
+        action: 'PUT',
+        destination: { bucket: 'put-dst', location: 'cn-beijing' },
       });
       emu.admin.putObject('put-src', 'k', 'v');
       emu.admin.flushReplication();
@@ -808,11 +814,7 @@ describe('OSS emulator over HTTP', () => {
       await boot({ faults: true });
       emu.admin.createBucket('src-bucket', 'cn-hangzhou');
     });
-    const get = {
-      method: 'GET',
-      bucket: 'src-bucket',
-      query: [['replicationLocation', null]] as QueryPair[],
-    };
+
     const addFault = (spec: object) =>
       sendRaw(emu.url, {
         method: 'POST',
@@ -820,52 +822,54 @@ describe('OSS emulator over HTTP', () => {
         headers: { 'Content-Type': 'application/json' },
         body: JSON.stringify(spec),
       });
+    const getLocation = (c: OssClient) => c.getBucketReplicationLocation('src-bucket');
 
     it('injects an OSS error for the named operation only, count times', async () => {
-      expect(
-        (
-          await addFault({
-            operation: 'GetBucketReplicationLocation',
-            status: 503,
-            code: 'SlowDown',
-            count: 2,
-          })
-        ).status,
-      ).toBe(201);
-      const first = await client.send(get);
-      expect(first.status).toBe(503);
-      expect(code(first)).toBe('SlowDown');
-      expect(first.headers['x-oss-request-id']).toBeDefined();
-      expect(
-        (await client.send({ method: 'GET', bucket: 'src-bucket', query: [['location', null]] })).status,
-      ).toBe(200);
-      expect((await client.send(get)).status).toBe(503);
-      expect((await client.send(get)).status).toBe(200);
+      const created = await addFault({
+        operation: 'GetBucketReplicationLocation',
+        status: 503,
+        code: 'SlowDown',
+        count: 2,
+      });
+      expect(created.status).toBe(201);
+      const c = client();
+      const first = await serviceError(getLocation(c));
+      expect(first).toMatchObject({ status: 503, code: 'SlowDown', fault: 'server' });
+      expect(first.requestId).toMatch(REQUEST_ID);
+      expect(await c.resolveBucketRegion('src-bucket')).toBe('cn-hangzhou');
+      expect((await serviceError(getLocation(c))).status).toBe(503);
+      expect((await getLocation(c)).locations.length).toBeGreaterThan(0);
     });
 
     it('resets the connection, serves a malformed body, and clears faults on DELETE', async () => {
+      const c = client();
       await addFault({ operation: '*', reset: true, count: 1 });
-      await expect(client.send(get)).rejects.toThrow();
+      await clientError(getLocation(c), 'NetworkError');
       await addFault({ malformedBody: true });
-      const malformed = await client.send(get);
+      await clientError(getLocation(c), 'MalformedResponse');
+      const malformed = await c.request({
+        method: 'GET',
+        bucket: 'src-bucket',
+        query: { replicationLocation: null },
+      });
       expect(malformed.status).toBe(200);
-      expect(malformed.text).not.toContain('</ReplicationConfiguration>');
+      expect(text(malformed)).not.toContain('</ReplicationConfiguration>');
       const list = await sendRaw(emu.url, { method: 'GET', path: '/__emulator/faults', headers: {} });
-      expect(JSON.parse(list.text).faults).toHaveLength(1);
-      expect(
-        (await sendRaw(emu.url, { method: 'DELETE', path: '/__emulator/faults', headers: {} })).status,
-      ).toBe(204);
-      expect((await client.send(get)).status).toBe(200);
+      expect((JSON.parse(list.text) as { faults: unknown[] }).faults).toHaveLength(1);
+      const cleared = await sendRaw(emu.url, { method: 'DELETE', path: '/__emulator/faults', headers: {} });
+      expect(cleared.status).toBe(204);
+      expect((await getLocation(c)).locations.length).toBeGreaterThan(0);
     });
 
     it('delays requests by latencyMs and validates fault specs', async () => {
-      await addFault({ operation: 'GetBucketReplicationLocation', latencyMs: 30, count: 1 });
-      const started = Date.now();
-      expect((await client.send(get)).status).toBe(200);
-      expect(Date.now() - started).toBeGreaterThanOrEqual(25);
+      await addFault({ operation: 'GetBucketReplicationLocation', latencyMs: 1000, count: 1 });
+      // Far more delay than the client waits: only the injected latency can make it time out.
+      await clientError(getLocation(client({ timeouts: { connectMs: 1000, requestMs: 150 } })), 'Timeout');
+      expect(emu.faults!.list()).toEqual([]);
+      expect((await getLocation(client())).locations.length).toBeGreaterThan(0);
       const bad = await addFault({ errorRate: 2 });
       expect(bad.status).toBe(400);
-      expect(JSON.parse(bad.text).error).toMatch(/errorRate/);
+      expect((JSON.parse(bad.text) as { error: string }).error).toMatch(/errorRate/);
     });
   });
 });

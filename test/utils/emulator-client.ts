@@ -1,8 +1,31 @@
+/**
+ * Helpers for end-to-end tests against the OSS emulator.
+ *
+ * Everything an OSS client would send goes through the project's `OssClient`. What lives here is
+ * the rest: a raw HTTP sender for requests the client would never produce (anonymous, odd Host
+ * headers, chunked bodies, hand-made signatures, presigned URLs), a transport that lets the client
+ * use virtual-hosted addressing without DNS, a manual clock, a per-request log of the emulator,
+ * and small assertion helpers for the client's typed errors.
+ */
 import { request as httpRequest } from 'node:http';
+import { OssClientError, OssServiceError } from '../../src/oss/errors.js';
+import type { OssClientErrorCode } from '../../src/oss/errors.js';
+import { encodeQuery } from '../../src/oss/endpoint.js';
 import { uriEncode } from '../../src/oss/signer/encoding.js';
 import type { OssCredentials, QueryPair, SignableRequest } from '../../src/oss/signer/types.js';
 import { presignV1, signV1Header } from '../../src/oss/signer/v1.js';
 import { presignV4, signV4Header } from '../../src/oss/signer/v4.js';
+import type {
+  HttpTransport,
+  TransportRequest,
+  TransportResponse,
+  TransportSendOptions,
+} from '../../src/oss/transport/http-transport.js';
+import { UndiciTransport } from '../../src/oss/transport/http-transport.js';
+
+export { encodeQuery };
+
+// ---- raw HTTP -----------------------------------------------------------------------------------
 
 export interface RawResponse {
   status: number;
@@ -17,11 +40,11 @@ export interface RawRequest {
   path: string;
   headers: Record<string, string>;
   body?: Buffer | string;
-  /** Send the body with Transfer-Encoding: chunked (no Content-Length). */
+  /** Send the body with Transfer-Encoding: chunked (no Content-Length), in two chunks. */
   chunked?: boolean;
 }
 
-/** Sends bytes as given (Host header included) to the emulator at `baseUrl`. */
+/** Sends bytes as given (Host header included when set) to the server at `baseUrl`. */
 export function sendRaw(baseUrl: string, req: RawRequest): Promise<RawResponse> {
   const url = new URL(baseUrl);
   return new Promise((resolve, reject) => {
@@ -68,11 +91,8 @@ export function sendRaw(baseUrl: string, req: RawRequest): Promise<RawResponse> 
   });
 }
 
-export function encodeQuery(query: readonly QueryPair[]): string {
-  return query.map(([k, v]) => (v === null ? uriEncode(k) : `${uriEncode(k)}=${uriEncode(v)}`)).join('&');
-}
-
-export interface ClientRequest {
+/** A path-style request to sign by hand. */
+export interface RawSignable {
   method: string;
   bucket?: string;
   key?: string;
@@ -82,111 +102,75 @@ export interface ClientRequest {
   chunked?: boolean;
 }
 
-export interface EmulatorClientOptions {
+export interface RawSigning {
   credentials: OssCredentials;
+  version: 'v1' | 'v4';
+  now: Date;
+  /** Default `cn-hangzhou`. */
   region?: string;
-  version?: 'v1' | 'v4';
-  /** `path` (default): `/bucket/key` on the emulator's IP; `virtual`: `Host: bucket.oss-<region>.aliyuncs.com`. */
-  style?: 'path' | 'virtual';
-  now?: () => Date;
 }
 
-/** A small signing client over the project's signer helpers, for emulator tests. */
-export class EmulatorClient {
-  constructor(
-    readonly baseUrl: string,
-    readonly options: EmulatorClientOptions,
-  ) {}
-
-  with(overrides: Partial<EmulatorClientOptions>): EmulatorClient {
-    return new EmulatorClient(this.baseUrl, { ...this.options, ...overrides });
+function signable(req: RawSignable): SignableRequest {
+  const out: SignableRequest = {
+    method: req.method,
+    query: [...(req.query ?? [])],
+    headers: { ...(req.headers ?? {}) },
+  };
+  if (req.bucket !== undefined) {
+    out.bucket = req.bucket;
   }
-
-  private target(req: ClientRequest): { path: string; host?: string } {
-    const style = this.options.style ?? 'path';
-    const keyPart = req.key ? uriEncode(req.key, true) : '';
-    if (style === 'virtual' && req.bucket) {
-      return {
-        path: `/${keyPart}`,
-        host: `${req.bucket}.oss-${this.options.region ?? 'cn-hangzhou'}.aliyuncs.com`,
-      };
-    }
-    return { path: req.bucket ? `/${req.bucket}/${keyPart}` : '/' };
+  if (req.key !== undefined) {
+    out.key = req.key;
   }
-
-  /** Builds the signed request (header signature) without sending it. */
-  sign(req: ClientRequest): RawRequest {
-    const signable: SignableRequest = {
-      method: req.method,
-      query: [...(req.query ?? [])],
-      headers: { ...(req.headers ?? {}) },
-    };
-    if (req.bucket !== undefined) {
-      signable.bucket = req.bucket;
-    }
-    if (req.key !== undefined) {
-      signable.key = req.key;
-    }
-    const opts = {
-      credentials: this.options.credentials,
-      region: this.options.region ?? 'cn-hangzhou',
-      now: (this.options.now ?? (() => new Date()))(),
-    };
-    if ((this.options.version ?? 'v4') === 'v4') {
-      signV4Header(signable, opts);
-    } else {
-      signV1Header(signable, opts);
-    }
-    const { path, host } = this.target(req);
-    const qs = encodeQuery(signable.query);
-    const headers = { ...signable.headers };
-    if (host) {
-      headers['Host'] = host;
-    }
-    const raw: RawRequest = { method: req.method, path: qs ? `${path}?${qs}` : path, headers };
-    if (req.body !== undefined) {
-      raw.body = req.body;
-    }
-    if (req.chunked) {
-      raw.chunked = true;
-    }
-    return raw;
-  }
-
-  /** A presigned path (V1 or V4 per the client's version). */
-  presign(req: ClientRequest, expiresSeconds: number): RawRequest {
-    const signable: SignableRequest = {
-      method: req.method,
-      query: [...(req.query ?? [])],
-      headers: { ...(req.headers ?? {}) },
-    };
-    if (req.bucket !== undefined) {
-      signable.bucket = req.bucket;
-    }
-    if (req.key !== undefined) {
-      signable.key = req.key;
-    }
-    const now = (this.options.now ?? (() => new Date()))();
-    const base = { credentials: this.options.credentials, region: this.options.region ?? 'cn-hangzhou', now };
-    if ((this.options.version ?? 'v4') === 'v4') {
-      presignV4(signable, { ...base, expiresSeconds });
-    } else {
-      presignV1(signable, { ...base, expiresAt: Math.floor(now.getTime() / 1000) + expiresSeconds });
-    }
-    const { path, host } = this.target(req);
-    const headers = { ...signable.headers };
-    if (host) {
-      headers['Host'] = host;
-    }
-    return { method: req.method, path: `${path}?${encodeQuery(signable.query)}`, headers };
-  }
-
-  send(req: ClientRequest): Promise<RawResponse> {
-    return sendRaw(this.baseUrl, this.sign(req));
-  }
+  return out;
 }
 
-/** Text of the first `<Name>` element (enough for assertions on simple OSS XML). */
+function pathOf(req: RawSignable, query: readonly QueryPair[]): string {
+  const path = req.bucket ? `/${req.bucket}/${req.key ? uriEncode(req.key, true) : ''}` : '/';
+  const qs = encodeQuery(query);
+  return qs ? `${path}?${qs}` : path;
+}
+
+/** Signs a path-style request in the Authorization header, for sending with `sendRaw`. */
+export function signRaw(req: RawSignable, signing: RawSigning): RawRequest {
+  const s = signable(req);
+  const opts = {
+    credentials: signing.credentials,
+    region: signing.region ?? 'cn-hangzhou',
+    now: signing.now,
+  };
+  if (signing.version === 'v4') {
+    signV4Header(s, opts);
+  } else {
+    signV1Header(s, opts);
+  }
+  const raw: RawRequest = { method: req.method, path: pathOf(req, s.query), headers: s.headers };
+  if (req.body !== undefined) {
+    raw.body = req.body;
+  }
+  if (req.chunked) {
+    raw.chunked = true;
+  }
+  return raw;
+}
+
+/** A presigned path-style URL (V1 `Expires` or V4 `x-oss-expires`), valid `expiresSeconds` from `now`. */
+export function presignRaw(req: RawSignable, signing: RawSigning, expiresSeconds: number): RawRequest {
+  const s = signable(req);
+  const base = {
+    credentials: signing.credentials,
+    region: signing.region ?? 'cn-hangzhou',
+    now: signing.now,
+  };
+  if (signing.version === 'v4') {
+    presignV4(s, { ...base, expiresSeconds });
+  } else {
+    presignV1(s, { ...base, expiresAt: Math.floor(signing.now.getTime() / 1000) + expiresSeconds });
+  }
+  return { method: req.method, path: pathOf(req, s.query), headers: s.headers };
+}
+
+/** Text of the first `<name>` element (enough for assertions on simple OSS XML). */
 export function xmlValue(xml: string, name: string): string | undefined {
   const m = new RegExp(`<${name}>([\\s\\S]*?)</${name}>`).exec(xml);
   return m ? m[1] : undefined;
@@ -194,4 +178,110 @@ export function xmlValue(xml: string, name: string): string | undefined {
 
 export function xmlValues(xml: string, name: string): string[] {
   return [...xml.matchAll(new RegExp(`<${name}>([\\s\\S]*?)</${name}>`, 'g'))].map((m) => m[1]);
+}
+
+// ---- client-side helpers ------------------------------------------------------------------------
+
+/**
+ * Sends every request to `targetUrl` (the emulator) whatever its origin, keeping the Host the
+ * client chose: virtual-hosted addressing (`Host: bucket.oss-cn-beijing.aliyuncs.com`) with no DNS.
+ */
+export class LoopbackTransport implements HttpTransport {
+  private readonly inner: UndiciTransport;
+  /** Host headers of the requests sent, in order. */
+  readonly hosts: string[] = [];
+
+  constructor(
+    private readonly targetUrl: string,
+    timeouts = { connectMs: 1000, requestMs: 5000 },
+  ) {
+    this.inner = new UndiciTransport({
+      connectTimeoutMs: timeouts.connectMs,
+      requestTimeoutMs: timeouts.requestMs,
+    });
+  }
+
+  send(request: TransportRequest, options?: TransportSendOptions): Promise<TransportResponse> {
+    const host = new URL(request.origin).host;
+    this.hosts.push(host);
+    return this.inner.send(
+      { ...request, origin: new URL(this.targetUrl).origin, headers: { ...request.headers, host } },
+      options,
+    );
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
+
+/** A clock tests move by hand; shared by the emulator and the client so neither drifts. */
+export class ManualClock {
+  constructor(private ms: number) {}
+
+  readonly now = (): Date => new Date(this.ms);
+
+  advance(ms: number): void {
+    this.ms += ms;
+  }
+}
+
+export interface LoggedRequest {
+  /** The emulator's operation name (`GetBucketReplication`, `Unknown` for admin routes). */
+  operation: string;
+  /** HTTP status answered; -1 for a reset connection. */
+  status: number;
+}
+
+/** Collects the emulator's one-line-per-request log (pass `logger` to `startEmulator`). */
+export class RequestLog {
+  readonly entries: LoggedRequest[] = [];
+
+  readonly logger = (line: string): void => {
+    // `${method} ${path} ${operation} ${status} ${ms}ms ${requestId}`
+    const parts = line.split(' ');
+    if (parts.length === 6) {
+      this.entries.push({ operation: parts[2], status: Number(parts[3]) });
+    }
+  };
+
+  /** Statuses answered to `operation`, in order. */
+  statuses(operation: string): number[] {
+    return this.entries.filter((e) => e.operation === operation).map((e) => e.status);
+  }
+
+  count(operation: string): number {
+    return this.statuses(operation).length;
+  }
+
+  clear(): void {
+    this.entries.length = 0;
+  }
+}
+
+/** Awaits `promise`, which must reject with an `OssServiceError`, and returns it. */
+export async function serviceError(promise: Promise<unknown>): Promise<OssServiceError> {
+  const outcome = await promise.then(
+    () => new Error('expected an OssServiceError, but the call succeeded'),
+    (error: unknown) => error,
+  );
+  if (!(outcome instanceof OssServiceError)) {
+    throw new Error(`expected an OssServiceError, got ${String(outcome)}`, { cause: outcome });
+  }
+  return outcome;
+}
+
+/** Awaits `promise`, which must reject with an `OssClientError` of `code`, and returns it. */
+export async function clientError(
+  promise: Promise<unknown>,
+  code: OssClientErrorCode,
+): Promise<OssClientError> {
+  const outcome = await promise.then(
+    () => new Error('expected an OssClientError, but the call succeeded'),
+    (error: unknown) => error,
+  );
+  if (!(outcome instanceof OssClientError) || outcome.code !== code) {
+    throw new Error(`expected OssClientError ${code}, got ${String(outcome)}`, { cause: outcome });
+  }
+  return outcome;
 }
