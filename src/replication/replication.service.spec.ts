@@ -136,6 +136,35 @@ describe(ReplicationService.name, () => {
     expect(api.calls).not.toContain('PutBucketReplication');
   });
 
+  it('treats BucketReplicationAlreadyExist for its own rule id as success (the first attempt reached OSS)', async () => {
+    const { api, service } = setup();
+    const put = api.putRule.bind(api);
+    api.putRule = (bucket: string, rule: NewReplicationRule) => {
+      // The write lands, but the caller sees OSS refuse the retried request.
+      void put(bucket, rule);
+      return Promise.reject(
+        new DomainError(ErrorCode.ReplicationConflict, 'exists', {
+          oss: { code: 'BucketReplicationAlreadyExist', message: 'exists', status: 400 },
+        }),
+      );
+    };
+    const outcome = await service.create(ctx, BUCKET, { id: 'mine', ...toBeijing }, false);
+    expect(outcome).toMatchObject({ created: false, rule: { id: 'mine' } });
+  });
+
+  it('still reports BucketReplicationAlreadyExist when the existing rule is not the one it sent', async () => {
+    const { api, service } = setup();
+    api.putRule = () =>
+      Promise.reject(
+        new DomainError(ErrorCode.ReplicationConflict, 'exists', {
+          oss: { code: 'BucketReplicationAlreadyExist', message: 'exists', status: 400 },
+        }),
+      );
+    await expect(service.create(ctx, BUCKET, { id: 'mine', ...toBeijing }, false)).rejects.toMatchObject({
+      code: ErrorCode.ReplicationConflict,
+    });
+  });
+
   it('refuses the same id with a different body, or a rule still closing, with a conflict', async () => {
     const { api, service } = setup();
     api.rules = [aRule({ id: 'r', prefixes: [] })];

@@ -13,6 +13,7 @@ import { preflightCreate, preflightRtc, type PreflightFinding } from './domain/p
 import {
   completeNewRule,
   isEquivalentRule,
+  type NewReplicationRule,
   type NewReplicationRuleRequest,
   type ReplicationLocationsModel,
   type ReplicationProgressModel,
@@ -136,9 +137,35 @@ export class ReplicationService {
       this.recordDryRun(ctx, 'PutBucketReplication', bucket);
       return { rule: ruleFromNew(wanted), created: true, plan };
     }
-    await this.forward(ctx, 'PutBucketReplication', bucket, false, () => this.api.putRule(bucket, wanted));
+    try {
+      await this.forward(ctx, 'PutBucketReplication', bucket, false, () => this.api.putRule(bucket, wanted));
+    } catch (error) {
+      // A retry whose first attempt did reach OSS (answer lost), or a concurrent identical create,
+      // is refused with BucketReplicationAlreadyExist although our rule id now exists: that is success.
+      const replayed = await this.ruleCreatedDespite(ctx, bucket, wanted, error);
+      if (!replayed) {
+        throw error;
+      }
+      return { rule: replayed, created: false };
+    }
     const after = await this.rulesAfterWrite(ctx, bucket);
     return { rule: after.find((r) => r.id === wanted.id) ?? ruleFromNew(wanted), created: true };
+  }
+
+  private async ruleCreatedDespite(
+    ctx: CallContext,
+    bucket: string,
+    wanted: NewReplicationRule,
+    error: unknown,
+  ): Promise<ReplicationRuleModel | undefined> {
+    if (!(error instanceof DomainError) || error.details.oss?.code !== 'BucketReplicationAlreadyExist') {
+      return undefined;
+    }
+    const rules = await this.forward(ctx, 'GetBucketReplication', bucket, false, () =>
+      this.api.listRules(bucket),
+    );
+    const mine = rules.rules.find((r) => r.id === wanted.id);
+    return mine && mine.status !== 'closing' && isEquivalentRule(mine, wanted) ? mine : undefined;
   }
 
   async setRtc(
