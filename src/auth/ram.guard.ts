@@ -1,3 +1,4 @@
+import { GatewayAction } from './ram/actions.js';
 import { type CanActivate, type ExecutionContext, Inject, Injectable, Logger } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { GqlExecutionContext, type GqlContextType } from '@nestjs/graphql';
@@ -23,8 +24,13 @@ export interface RequestDecision extends Decision {
 }
 
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** Actions that change nothing although their REST form is a POST. */
+const READ_ONLY_ACTIONS = new Set<string>([GatewayAction.SimulatePolicy]);
 
-function isMutation(context: ExecutionContext, facts: RequestFacts): boolean {
+function isMutation(context: ExecutionContext, facts: RequestFacts, action: string): boolean {
+  if (READ_ONLY_ACTIONS.has(action)) {
+    return false;
+  }
   if (facts.transport === 'graphql') {
     const info = GqlExecutionContext.create(context).getInfo<{ operation?: { operation?: string } }>();
     return info.operation?.operation !== 'query';
@@ -81,7 +87,7 @@ export class RamGuard implements CanActivate {
 
     const facts = requestFacts(context);
     const caller = await this.authenticator.authenticate(facts.req);
-    if (!this.audit.available && isMutation(context, facts)) {
+    if (!this.audit.available && isMutation(context, facts, requirement.action)) {
       throw new DomainError(
         ErrorCode.AuditUnavailable,
         'The audit trail cannot be written right now, so changes are refused; reads still work. Try again shortly.',

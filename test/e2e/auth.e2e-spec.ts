@@ -432,11 +432,16 @@ describe('auth routes', () => {
       const spy = vi.spyOn(audit, 'available', 'get').mockReturnValue(false);
       try {
         const res = await t.request
+          .delete('/v1/buckets/src-bucket/replication/rules/any-rule')
+          .set('x-api-key', callers.admin.secret)
+          .expect(503);
+        expect(res.body.code).toBe('SERVICE_UNAVAILABLE');
+        // Simulation changes nothing: it is a read even though its REST form is a POST.
+        await t.request
           .post('/v1/authz/simulate')
           .set('x-api-key', callers.admin.secret)
           .send(RTC_ON_BUCKET)
-          .expect(503);
-        expect(res.body.code).toBe('SERVICE_UNAVAILABLE');
+          .expect(200);
         await t.request.get('/v1/me').set('x-api-key', callers.admin.secret).expect(200);
         const gql = await t.graphql(
           SIMULATE_QUERY,
