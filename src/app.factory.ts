@@ -6,6 +6,7 @@ import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/app.config.js';
 import { createValidationPipe } from './common/validation/validation.pipe.js';
 import { MetricsService } from './metrics/metrics.service.js';
+import { setupDocs } from './docs/docs.setup.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -44,5 +45,6 @@ export async function createApp(
       .labels(req.method, req.routeOptions.url ?? 'unmatched', String(reply.statusCode))
       .observe(reply.elapsedTime / 1000);
   });
+  setupDocs(app, config);
   return app;
 }

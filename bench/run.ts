@@ -1,0 +1,100 @@
+import 'reflect-metadata';
+import { runGatewayBench } from './gateway.bench.js';
+
+/** One line of the table; each suite fills what it measures. `ratio` = opsPerSec / baselineOpsPerSec. */
+export interface BenchResult {
+  name: string;
+  opsPerSec?: number;
+  ms?: number;
+  medianNs?: number;
+  baseline?: string;
+  baselineOpsPerSec?: number;
+  ratio?: number;
+}
+
+interface Suite {
+  /** Matched by `npm run bench -- <filter>`. */
+  name: string;
+  run: () => Promise<BenchResult[]>;
+}
+
+/** Suites owned by other modules are loaded only if their file exists (each exports `run<Name>Bench`). */
+async function optionalSuite(name: string, file: string, exportName: string): Promise<Suite | undefined> {
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(file)) as Record<string, unknown>;
+  } catch (error) {
+    if (
+      (error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' &&
+      String(error).includes(file.slice(2))
+    ) {
+      return undefined;
+    }
+    throw error;
+  }
+  const run = mod[exportName];
+  if (typeof run !== 'function') {
+    throw new Error(`${file} does not export ${exportName}()`);
+  }
+  return { name, run: () => (run as () => Promise<BenchResult[]>)() };
+}
+
+function fmt(n: number | undefined, digits = 0): string {
+  return n === undefined
+    ? ''
+    : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}
+
+export function formatTable(rows: Array<BenchResult & { suite: string }>): string {
+  const header = ['suite', 'benchmark', 'ops/s', 'ms', 'median ns', 'baseline ops/s', 'ratio'];
+  const body = rows.map((r) => [
+    r.suite,
+    r.name,
+    fmt(r.opsPerSec),
+    fmt(r.ms, 2),
+    fmt(r.medianNs),
+    r.baseline ? `${fmt(r.baselineOpsPerSec)} (${r.baseline})` : '',
+    r.ratio === undefined ? '' : fmt(r.ratio, 2),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => (i >= 2 ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
+}
+
+async function main(): Promise<void> {
+  const filters = process.argv.slice(2).map((f) => f.toLowerCase());
+  const candidates = await Promise.all([
+    optionalSuite('oss', './oss.bench.js', 'runOssBench'),
+    optionalSuite('emulator', './emulator.bench.js', 'runEmulatorBench'),
+    optionalSuite('ram', './ram.bench.js', 'runRamBench'),
+  ]);
+  const suites: Suite[] = [
+    ...candidates.filter((s): s is Suite => s !== undefined),
+    { name: 'gateway', run: () => runGatewayBench() },
+  ];
+  const selected = filters.length ? suites.filter((s) => filters.some((f) => s.name.includes(f))) : suites;
+  if (selected.length === 0) {
+    process.stderr.write(
+      `no benchmark suite matches ${filters.join(', ')} (have: ${suites.map((s) => s.name).join(', ')})\n`,
+    );
+    process.exitCode = 2;
+    return;
+  }
+  const rows: Array<BenchResult & { suite: string }> = [];
+  for (const suite of selected) {
+    process.stderr.write(`running ${suite.name}…\n`);
+    for (const r of await suite.run()) {
+      rows.push({ ...r, suite: suite.name });
+    }
+  }
+  process.stdout.write(`\n${formatTable(rows)}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 1;
+});

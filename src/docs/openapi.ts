@@ -1,0 +1,520 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { INestApplication } from '@nestjs/common';
+import { ModulesContainer } from '@nestjs/core';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { IS_PUBLIC } from '../auth/decorators/public.decorator.js';
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+type SchemaObject = Record<string, unknown>;
+type OperationObject = {
+  operationId?: string;
+  security?: Array<Record<string, string[]>>;
+  responses?: Record<string, unknown>;
+  parameters?: Array<{ in?: string }>;
+  requestBody?: unknown;
+};
+
+export const PROBLEM_JSON = 'application/problem+json';
+export const BEARER_SCHEME = 'bearer';
+export const API_KEY_SCHEME = 'api-key';
+
+const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
+
+const DESCRIPTION = [
+  'One JSON REST API (this document) and one GraphQL API (`/graphql`) over Alibaba Cloud OSS data replication:',
+  'replication rules, Replication Time Control, progress and replication locations, plus who-am-I,',
+  'permission discovery, policy simulation and the audit trail.',
+  '',
+  'Every call is authenticated (`Authorization: Bearer <API key or JWT>` or `X-Api-Key: <API key>`) and',
+  'authorized against the caller’s RAM-style policies before anything is forwarded to OSS. The resource of',
+  'every replication action is the source bucket’s ARN, `acs:oss:{region}:{accountId}:{bucket}`.',
+  '',
+  'Errors are `application/problem+json` (RFC 9457) with a stable `code`; validation errors list each field,',
+  'an authorization denial explains the decision, and an OSS error keeps OSS’s code, request id and EC.',
+  '',
+  'In embedded mode (`npm start` with no OSS credentials) the demo keys `demo-admin-key`, `demo-viewer-key`',
+  'and `demo-rtc-operator-key` work against an in-process OSS emulator.',
+].join('\n');
+
+/** The package version, read from the nearest package.json above this file (src/, dist/ or dist-bench/src/). */
+export function gatewayVersion(start: string = dirname(fileURLToPath(import.meta.url))): string {
+  for (let dir = start; ; dir = dirname(dir)) {
+    const candidate = join(dir, 'package.json');
+    if (existsSync(candidate)) {
+      const pkg = JSON.parse(readFileSync(candidate, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'oss-replication-gateway' && pkg.version) {
+        return pkg.version;
+      }
+    }
+    if (dirname(dir) === dir) {
+      return '0.0.0';
+    }
+  }
+}
+
+const ref = (name: string): SchemaObject => ({ $ref: `#/components/schemas/${name}` });
+
+/**
+ * Fallback problem+json schemas (RFC 9457), named like the `Problem` DTO family in
+ * `common/errors/problem.dto.ts`. Schemas the controllers' decorators produced win over these.
+ */
+export function baseProblemSchemas(): Record<string, SchemaObject> {
+  return {
+    ProblemCode: {
+      type: 'string',
+      description: 'Transport-neutral error code; GraphQL returns the same value as `extensions.code`.',
+      enum: [
+        'BAD_USER_INPUT',
+        'UNAUTHENTICATED',
+        'FORBIDDEN',
+        'NOT_FOUND',
+        'CONFLICT',
+        'UPSTREAM_ERROR',
+        'UPSTREAM_TIMEOUT',
+        'SERVICE_UNAVAILABLE',
+        'TOO_MANY_REQUESTS',
+        'INTERNAL_SERVER_ERROR',
+      ],
+    },
+    PolicyEffect: { type: 'string', description: 'Effect of a policy statement.', enum: ['Allow', 'Deny'] },
+    AuthorizationDecision: {
+      type: 'string',
+      description:
+        'Outcome of a policy evaluation: an explicit Deny beats any Allow; no match is an implicit deny.',
+      enum: ['Allow', 'ImplicitDeny', 'ExplicitDeny'],
+    },
+    ProblemFieldError: {
+      type: 'object',
+      description: 'One problem with one input field.',
+      required: ['field', 'message'],
+      properties: {
+        field: { type: 'string', description: 'Dotted path of the field.', example: 'destination.location' },
+        message: { type: 'string', example: 'location must look like oss-cn-beijing' },
+      },
+    },
+    ProblemMatchedStatement: {
+      type: 'object',
+      description: 'A policy statement that decided the outcome.',
+      required: ['policy', 'statement', 'effect'],
+      properties: {
+        policy: { type: 'string', description: 'Policy name (or index for inline documents).' },
+        statement: { type: 'integer', description: 'Index of the statement in the policy.' },
+        sid: { type: 'string' },
+        effect: ref('PolicyEffect'),
+      },
+    },
+    ProblemAuthorization: {
+      type: 'object',
+      description: 'Why the gateway refused the caller.',
+      required: ['decision', 'action', 'resource', 'matchedStatements'],
+      properties: {
+        decision: ref('AuthorizationDecision'),
+        action: { type: 'string', example: 'oss:PutBucketRtc' },
+        resource: { type: 'string', example: 'acs:oss:cn-hangzhou:*:demo-source' },
+        matchedStatements: { type: 'array', items: ref('ProblemMatchedStatement') },
+        missingContextKeys: { type: 'array', items: { type: 'string' } },
+      },
+    },
+    ProblemOssDetails: {
+      type: 'object',
+      description: 'What OSS answered, verbatim, for support tickets.',
+      required: ['code', 'message'],
+      properties: {
+        code: { type: 'string', example: 'NoSuchBucket' },
+        message: { type: 'string' },
+        requestId: { type: 'string', description: 'OSS `x-oss-request-id`.' },
+        ec: { type: 'string', description: 'OSS error code detail (`EC`).' },
+        hostId: { type: 'string' },
+        status: { type: 'integer', description: 'The HTTP status OSS answered with.' },
+      },
+    },
+    Problem: {
+      type: 'object',
+      description: 'An RFC 9457 problem document (`application/problem+json`).',
+      required: ['type', 'title', 'status', 'detail', 'code'],
+      properties: {
+        type: {
+          type: 'string',
+          description: 'Stable URI naming the kind of problem.',
+          example: 'https://oss-replication-gateway.dev/problems/replication-rule-not-found',
+        },
+        title: { type: 'string', description: 'Short summary of the kind of problem.', example: 'Not found' },
+        status: { type: 'integer', description: 'The HTTP status code.', example: 404 },
+        detail: { type: 'string', description: 'What went wrong with this request.' },
+        code: ref('ProblemCode'),
+        reason: {
+          type: 'string',
+          description: 'The gateway’s finer-grained error code.',
+          example: 'BucketNotFound',
+        },
+        requestId: {
+          type: 'string',
+          description: 'The gateway request id (also the `X-Request-Id` header).',
+        },
+        errors: { type: 'array', items: ref('ProblemFieldError') },
+        authorization: ref('ProblemAuthorization'),
+        oss: ref('ProblemOssDetails'),
+      },
+    },
+  };
+}
+
+/** The named variants of `Problem` that error responses point at: which member each kind carries. */
+export function problemVariantSchemas(): Record<string, SchemaObject> {
+  return {
+    ValidationProblem: {
+      description: 'Invalid input or failed pre-flight checks (400): `errors` lists every problem at once.',
+      allOf: [ref('Problem'), { type: 'object', required: ['errors'] }],
+    },
+    AuthorizationProblem: {
+      description: 'The caller’s policies do not allow the action on the resource (403 FORBIDDEN).',
+      allOf: [ref('Problem'), { type: 'object', required: ['authorization'] }],
+    },
+    OssProblem: {
+      description:
+        'Not found, conflict, or OSS failing (404, 409, 502 UPSTREAM_ERROR, 504 UPSTREAM_TIMEOUT); `oss` carries what OSS answered, when it answered.',
+      allOf: [ref('Problem')],
+    },
+  };
+}
+
+interface ProblemResponse {
+  description: string;
+  schema: string;
+  example: Json;
+}
+
+const PROBLEM_TYPE = 'https://oss-replication-gateway.dev/problems/';
+const STANDARD_PROBLEMS: Record<string, ProblemResponse> = {
+  '400': {
+    description: 'Invalid input, or pre-flight checks failed (`application/problem+json`).',
+    schema: 'ValidationProblem',
+    example: {
+      type: `${PROBLEM_TYPE}validation-failed`,
+      title: 'Invalid request',
+      status: 400,
+      detail: 'The request is not valid.',
+      code: 'BAD_USER_INPUT',
+      requestId: '2f0c6f7e-8f8a-4d4e-9a39-1f0d2b8e4c11',
+      errors: [{ field: 'destination.location', message: 'location must look like oss-cn-beijing' }],
+    },
+  },
+  '401': {
+    description: 'No credentials, or credentials the gateway does not recognise.',
+    schema: 'Problem',
+    example: {
+      type: `${PROBLEM_TYPE}unauthenticated`,
+      title: 'Authentication required',
+      status: 401,
+      detail: 'An API key or bearer token is required.',
+      code: 'UNAUTHENTICATED',
+    },
+  },
+  '403': {
+    description: 'The caller’s policies do not allow this action on this resource.',
+    schema: 'AuthorizationProblem',
+    example: {
+      type: `${PROBLEM_TYPE}access-denied`,
+      title: 'Access denied',
+      status: 403,
+      detail: 'oss:PutBucketRtc on acs:oss:cn-hangzhou:*:demo-source is not allowed (ImplicitDeny).',
+      code: 'FORBIDDEN',
+      authorization: {
+        decision: 'ImplicitDeny',
+        action: 'oss:PutBucketRtc',
+        resource: 'acs:oss:cn-hangzhou:*:demo-source',
+        matchedStatements: [],
+      },
+    },
+  },
+  '404': {
+    description: 'The bucket or rule does not exist.',
+    schema: 'OssProblem',
+    example: {
+      type: `${PROBLEM_TYPE}bucket-not-found`,
+      title: 'Bucket not found',
+      status: 404,
+      detail: 'The specified bucket does not exist.',
+      code: 'NOT_FOUND',
+      oss: {
+        code: 'NoSuchBucket',
+        message: 'The specified bucket does not exist.',
+        requestId: '5C3D9175B6FC201293AD****',
+        ec: '0015-00000101',
+      },
+    },
+  },
+  '409': {
+    description: 'The change conflicts with the bucket’s current replication configuration.',
+    schema: 'OssProblem',
+    example: {
+      type: `${PROBLEM_TYPE}replication-conflict`,
+      title: 'Replication conflict',
+      status: 409,
+      detail: 'A rule for this destination already exists.',
+      code: 'CONFLICT',
+    },
+  },
+  '502': {
+    description:
+      'OSS failed or refused the gateway’s own credentials (`UPSTREAM_ERROR`, OSS details in `oss`).',
+    schema: 'OssProblem',
+    example: {
+      type: `${PROBLEM_TYPE}upstream-error`,
+      title: 'OSS upstream error',
+      status: 502,
+      detail: 'OSS refused the gateway’s credentials.',
+      code: 'UPSTREAM_ERROR',
+      oss: {
+        code: 'AccessDenied',
+        message: 'You have no right to access this object.',
+        requestId: '5C3D9175B6FC201293AD****',
+        ec: '0003-00000001',
+      },
+    },
+  },
+  '504': {
+    description: 'OSS did not answer in time (`UPSTREAM_TIMEOUT`).',
+    schema: 'OssProblem',
+    example: {
+      type: `${PROBLEM_TYPE}upstream-timeout`,
+      title: 'OSS upstream timeout',
+      status: 504,
+      detail: 'OSS did not answer within 15000 ms.',
+      code: 'UPSTREAM_TIMEOUT',
+    },
+  },
+};
+
+function lowerFirst(s: string): string {
+  return s.charAt(0).toLowerCase() + s.slice(1);
+}
+
+/** `ReplicationController.listRules` → `replicationListRules` (used only where no operationId is declared). */
+export function defaultOperationId(controllerKey: string, methodKey: string): string {
+  const base = lowerFirst(controllerKey.replace(/Controller$/, ''));
+  return `${base}${methodKey.charAt(0).toUpperCase()}${methodKey.slice(1)}`;
+}
+
+const API_OPERATION_METADATA = 'swagger/apiOperation';
+
+/** operationIds of every handler marked `@Public()` (on the method or its class). */
+function publicOperationIds(app: INestApplication): Set<string> {
+  const found = new Set<string>();
+  const modules = app.get(ModulesContainer, { strict: false });
+  for (const module of modules.values()) {
+    for (const wrapper of module.controllers.values()) {
+      const type = wrapper.metatype as (new (...args: never[]) => object) | null;
+      if (!type || typeof type !== 'function') {
+        continue;
+      }
+      const classPublic = Reflect.getMetadata(IS_PUBLIC, type) === true;
+      const proto = type.prototype as Record<string, unknown>;
+      for (const key of Object.getOwnPropertyNames(proto)) {
+        const method = proto[key];
+        if (key !== 'constructor' && typeof method === 'function') {
+          if (classPublic || Reflect.getMetadata(IS_PUBLIC, method) === true) {
+            const declared = Reflect.getMetadata(API_OPERATION_METADATA, method) as
+              { operationId?: string } | undefined;
+            found.add(declared?.operationId ?? defaultOperationId(type.name, key));
+          }
+        }
+      }
+    }
+  }
+  return found;
+}
+
+function problemResponse(spec: ProblemResponse): Record<string, unknown> {
+  return {
+    description: spec.description,
+    content: {
+      [PROBLEM_JSON]: { schema: { $ref: `#/components/schemas/${spec.schema}` }, example: spec.example },
+    },
+  };
+}
+
+/** Which standard problem responses an operation can answer with. */
+function problemStatuses(path: string, op: OperationObject, isPublic: boolean): string[] {
+  if (isPublic) {
+    return [];
+  }
+  const statuses = ['401', '403'];
+  const hasInput = (op.parameters ?? []).length > 0 || op.requestBody !== undefined;
+  if (hasInput) {
+    statuses.push('400');
+  }
+  if (path.includes('{bucket}')) {
+    statuses.push('404', '502', '504');
+    if (op.requestBody !== undefined || path.includes('{ruleId}')) {
+      statuses.push('409');
+    }
+  }
+  return statuses;
+}
+
+/** Returns a deep copy of `value` with every object's keys in lexicographic order. */
+export function sortKeysDeep<T>(value: T): T {
+  if (Array.isArray(value)) {
+    return value.map((v: unknown) => sortKeysDeep(v)) as T;
+  }
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return Object.fromEntries(entries.map(([k, v]) => [k, sortKeysDeep(v)])) as T;
+  }
+  return value;
+}
+
+/** The document as written to `openapi.json` and served at `/docs/openapi.json`: sorted keys, 2-space indent. */
+export function serializeOpenApi(document: OpenAPIObject): string {
+  return `${JSON.stringify(sortKeysDeep(document), null, 2)}\n`;
+}
+
+/**
+ * Builds the OpenAPI 3 document from the application's controllers (their `@nestjs/swagger`
+ * decorators), adds the gateway's security schemes (applied globally; `@Public()` routes opt out),
+ * problem+json error schemas and the standard error responses of each operation. Deterministic:
+ * the same application gives the same document, key for key.
+ */
+export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle('OSS Replication Gateway')
+    .setDescription(DESCRIPTION)
+    .setVersion(gatewayVersion())
+    .addServer('/', 'The gateway serving this document')
+    .addServer('http://127.0.0.1:3000', 'Local gateway (`npm start`, embedded mode)')
+    .addBearerAuth(
+      {
+        type: 'http',
+        scheme: 'bearer',
+        description:
+          'An API key secret or a JWT from the configured identity provider: `Authorization: Bearer <token>`.',
+      },
+      BEARER_SCHEME,
+    )
+    .addApiKey(
+      {
+        type: 'apiKey',
+        in: 'header',
+        name: 'X-Api-Key',
+        description: 'An API key secret: `X-Api-Key: <key>`.',
+      },
+      API_KEY_SCHEME,
+    )
+    .addSecurityRequirements(BEARER_SCHEME)
+    .addSecurityRequirements(API_KEY_SCHEME)
+    .build();
+
+  const document = SwaggerModule.createDocument(app, config, { operationIdFactory: defaultOperationId });
+  const publicIds = publicOperationIds(app);
+  const globalSecurity = document.security ?? [];
+
+  const schemas = (document.components ??= {}).schemas ?? {};
+  document.components.schemas = { ...baseProblemSchemas(), ...schemas, ...problemVariantSchemas() };
+  nameInlineEnums(document.components.schemas as Record<string, SchemaObject>);
+
+  const seen = new Map<string, string>();
+  for (const [path, item] of Object.entries(document.paths)) {
+    for (const method of HTTP_METHODS) {
+      const op = (item as Record<string, OperationObject | undefined>)[method];
+      if (!op) {
+        continue;
+      }
+      const where = `${method.toUpperCase()} ${path}`;
+      if (!op.operationId) {
+        throw new Error(`OpenAPI: ${where} has no operationId`);
+      }
+      const clash = seen.get(op.operationId);
+      if (clash) {
+        throw new Error(`OpenAPI: operationId ${op.operationId} is used by both ${clash} and ${where}`);
+      }
+      seen.set(op.operationId, where);
+      const isPublic = publicIds.has(op.operationId);
+      if (isPublic) {
+        op.security = [];
+      }
+      const responses = (op.responses ??= {});
+      for (const status of problemStatuses(path, op, isPublic)) {
+        const spec = STANDARD_PROBLEMS[status];
+        if (spec && responses[status] === undefined) {
+          responses[status] = problemResponse(spec);
+        }
+      }
+      for (const [status, response] of Object.entries(responses)) {
+        refineProblemResponse(response, STANDARD_PROBLEMS[status]);
+      }
+      if (op.security && sameRequirements(op.security, globalSecurity)) {
+        delete op.security;
+      }
+    }
+  }
+  return sortKeysDeep(document);
+}
+
+/** A `Problem` response declared by a controller points at the variant for its status, with an example. */
+function refineProblemResponse(response: unknown, spec: ProblemResponse | undefined): void {
+  const media = (response as { content?: Record<string, { schema?: SchemaObject; example?: unknown }> })
+    .content?.[PROBLEM_JSON];
+  if (!spec || !media) {
+    return;
+  }
+  if (media.schema?.$ref === '#/components/schemas/Problem') {
+    media.schema = ref(spec.schema);
+  }
+  media.example ??= spec.example;
+}
+
+function requirementKey(req: Record<string, string[]>): string {
+  return JSON.stringify(Object.entries(req).sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+function sameRequirements(a: Array<Record<string, string[]>>, b: Array<Record<string, string[]>>): boolean {
+  const left = new Set(a.map(requirementKey));
+  const right = new Set(b.map(requirementKey));
+  return left.size === right.size && [...left].every((k) => right.has(k));
+}
+
+/**
+ * Replaces an inline `{ type, enum }` (anywhere below a named schema) whose values are exactly those
+ * of a named enum schema with a `$ref` to it, so clients generate one type per enum.
+ */
+export function nameInlineEnums(schemas: Record<string, SchemaObject>): void {
+  const named = new Map<string, string>();
+  for (const [name, schema] of Object.entries(schemas)) {
+    if (Array.isArray(schema.enum)) {
+      named.set(JSON.stringify([...(schema.enum as unknown[])].map(String).sort()), name);
+    }
+  }
+  const visit = (node: unknown): unknown => {
+    if (Array.isArray(node)) {
+      return node.map(visit);
+    }
+    if (node === null || typeof node !== 'object') {
+      return node;
+    }
+    const obj = node as SchemaObject;
+    if (Array.isArray(obj.enum) && Object.keys(obj).every((k) => k === 'enum' || k === 'type')) {
+      const name = named.get(JSON.stringify([...(obj.enum as unknown[])].map(String).sort()));
+      if (name) {
+        return ref(name);
+      }
+    }
+    for (const [k, v] of Object.entries(obj)) {
+      if (k !== 'enum' && k !== 'example' && k !== 'examples' && k !== 'default') {
+        obj[k] = visit(v);
+      }
+    }
+    return obj;
+  };
+  for (const schema of Object.values(schemas)) {
+    for (const [k, v] of Object.entries(schema)) {
+      if (k !== 'enum' && k !== 'example' && k !== 'examples' && k !== 'default') {
+        schema[k] = visit(v);
+      }
+    }
+  }
+}
