@@ -27,6 +27,8 @@ export class AppModule {
           sortSchema: true,
           playground: false,
           introspection: true,
+          // Stack traces are logged by the exception filter, never returned to callers.
+          includeStacktraceInErrorResponses: false,
           path: '/graphql',
           fieldResolverEnhancers: ['guards', 'filters'],
           context: (req: unknown, reply: unknown) => ({ req, reply }),

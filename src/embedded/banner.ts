@@ -43,6 +43,10 @@ export function startupBanner(input: StartupBannerInput): string {
   if (input.mode === 'embedded' && embedded) {
     const buckets = embedded.buckets.map((b) => `${b.name} (${b.region})`).join(', ');
     lines.push(`  OSS emulator        ${embedded.emulatorUrl}  buckets: ${buckets}`, '');
+    if (embedded.callers.length === 0) {
+      lines.push('Callers come from GATEWAY_PRINCIPALS_FILE; the demo API keys are disabled.', '');
+      return lines.join('\n');
+    }
     lines.push(
       'Demo API keys (embedded mode only; send as "X-Api-Key: <key>" or "Authorization: Bearer <key>"):',
     );

@@ -210,6 +210,19 @@ export async function prepareEmbedded(
     if (options.seed !== false) {
       await seed(emulator, config);
     }
+    // A principals file the operator configured wins over the demo callers (no demo key then works).
+    const configured = config.auth.principalsFile;
+    if (configured) {
+      return {
+        emulator,
+        principalsFile: configured,
+        callers: [],
+        ruleId: DEMO_RULE.id,
+        async close() {
+          await emulator.close();
+        },
+      };
+    }
     dir = await mkdtemp(join(tmpdir(), 'oss-gateway-demo-'));
     const principalsFile = join(dir, 'principals.yaml');
     await writeFile(principalsFile, demoPrincipalsYaml(), { mode: 0o600 });

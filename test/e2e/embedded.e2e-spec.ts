@@ -1,5 +1,7 @@
 import 'reflect-metadata';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -207,6 +209,34 @@ describe(prepareEmbedded.name, () => {
     expect(existsSync(other.principalsFile)).toBe(true);
     await other.close();
     expect(existsSync(other.principalsFile)).toBe(false);
+  });
+
+  it('keeps a configured GATEWAY_PRINCIPALS_FILE: its callers work and no demo key does', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'embedded-principals-'));
+    const file = join(dir, 'principals.yaml');
+    writeFileSync(
+      file,
+      'principals:\n  - id: ops\n    type: user\n    policies: [AliyunOSSReadOnlyAccess]\n    apiKeys:\n      - id: ops-1\n        secret: ops-only-secret-0001\n',
+    );
+    const config = buildAppConfig({
+      DATABASE_URL: 'sqlite::memory:',
+      EMULATOR_PORT: '0',
+      GATEWAY_PRINCIPALS_FILE: file,
+    });
+    const own = await prepareEmbedded(config, { seed: false });
+    const booted = await bootApp(config);
+    try {
+      expect(own.callers).toEqual([]);
+      expect(config.auth.principalsFile).toBe(file);
+      const mine = await call(booted.http, 'ops-only-secret-0001', { method: 'GET', url: '/v1/me' });
+      expect(mine.json()).toMatchObject({ id: 'ops' });
+      const demo = await call(booted.http, ADMIN, { method: 'GET', url: '/v1/me' });
+      expect(demo.statusCode).toBe(401);
+    } finally {
+      await booted.app.close();
+      await own.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
