@@ -103,9 +103,17 @@ export class ConfigValidationError extends Error {
   }
 }
 
+/** The rule worth reporting first: a value of the wrong type says nothing useful about its range. */
+const RULE_PRIORITY = ['isInt', 'isBoolean', 'isEnum', 'isIn', 'matches', 'isString', 'min', 'max', 'minLength'];
+
+function firstRule(constraints: Record<string, string>): string[] {
+  const key = RULE_PRIORITY.find((k) => k in constraints) ?? Object.keys(constraints)[0];
+  return key ? [constraints[key]] : [];
+}
+
 function describe(errors: ValidationError[]): string[] {
   return errors.flatMap((e) =>
-    Object.values(e.constraints ?? {}).map((msg) => {
+    firstRule(e.constraints ?? {}).map((msg) => {
       // class-validator messages start with the property name; keep them, add the offending value.
       const value = JSON.stringify(e.value);
       return `${e.property}=${value.length > 60 ? value.slice(0, 57) + '…"' : value}: ${msg}`;
