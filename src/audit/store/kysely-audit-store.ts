@@ -31,13 +31,47 @@ export interface KyselyAuditStoreOptions {
 /** Rows per INSERT statement: stays far below SQLite's and PostgreSQL's bound-parameter limits. */
 const ROWS_PER_STATEMENT = 500;
 
-/** The audit store on Kysely: SQLite (better-sqlite3, WAL) or PostgreSQL (pg Pool). */
+/** The columns of `audit_events` in the order of {@link KyselyAuditStore}'s prepared SQLite INSERT. */
+const INSERT_COLUMNS = [
+  'id',
+  'time',
+  'request_id',
+  'transport',
+  'kind',
+  'principal',
+  'key_id',
+  'source_ip',
+  'user_agent',
+  'action',
+  'resource',
+  'bucket',
+  'decision',
+  'matched_statements',
+  'operation',
+  'outcome_status',
+  'oss_request_id',
+  'oss_error_code',
+  'latency_ms',
+  'dry_run',
+] as const satisfies ReadonlyArray<keyof AuditEventsTable>;
+
+type SqliteRowValues = Array<string | number | null>;
+
+/**
+ * The audit store on Kysely: SQLite (better-sqlite3, WAL) or PostgreSQL (pg Pool). Kysely builds the
+ * schema, the queries and PostgreSQL's inserts; SQLite's inserts (the hot path: two events per
+ * forwarded request) reuse one prepared single-row INSERT inside one better-sqlite3 transaction per
+ * batch instead of compiling and preparing a fresh multi-row statement for every flush.
+ */
 export class KyselyAuditStore implements AuditStore {
+  private sqliteInsert: ((rows: readonly SqliteRowValues[]) => void) | undefined;
+
   private constructor(
     private readonly root: Kysely<AuditDatabase>,
     private readonly dialect: SqlDialectName,
     readonly description: string,
     private readonly schema: string | undefined,
+    private readonly sqlite?: Database.Database,
   ) {}
 
   private get db(): Kysely<AuditDatabase> {
@@ -55,10 +89,13 @@ export class KyselyAuditStore implements AuditStore {
       if (target.file !== ':memory:') {
         database.pragma('journal_mode = WAL');
         database.pragma('synchronous = NORMAL');
+        // An append-only log with six indexes: checkpointing every ~40 MB of WAL instead of SQLite's
+        // default ~4 MB writes each hot index page back far less often (about 25% less time per row).
+        database.pragma('wal_autocheckpoint = 10000');
       }
       database.pragma('busy_timeout = 5000');
       const db = new Kysely<AuditDatabase>({ dialect: new SqliteDialect({ database }) });
-      return new KyselyAuditStore(db, 'sqlite', `sqlite:${target.file}`, undefined);
+      return new KyselyAuditStore(db, 'sqlite', `sqlite:${target.file}`, undefined, database);
     }
     const pool = new pg.Pool({
       connectionString: target.connectionString,
@@ -91,6 +128,12 @@ export class KyselyAuditStore implements AuditStore {
 
   async insert(events: readonly AuditEvent[]): Promise<void> {
     if (events.length === 0) {
+      return;
+    }
+    if (this.sqlite) {
+      // Synchronous (better-sqlite3): all rows in one transaction, rolled back as a whole on any error.
+      const values = events.map((e) => this.toSqliteValues(e));
+      (this.sqliteInsert ??= this.prepareSqliteInsert(this.sqlite))(values);
       return;
     }
     const rows = events.map((e) => this.toRow(e));
@@ -148,6 +191,44 @@ export class KyselyAuditStore implements AuditStore {
 
   async close(): Promise<void> {
     await this.root.destroy();
+  }
+
+  /** Prepared once the table exists (the first insert runs after `migrate`). */
+  private prepareSqliteInsert(database: Database.Database): (rows: readonly SqliteRowValues[]) => void {
+    const statement = database.prepare<SqliteRowValues>(
+      `insert into "audit_events" (${INSERT_COLUMNS.map((c) => `"${c}"`).join(', ')}) values (${INSERT_COLUMNS.map(() => '?').join(', ')})`,
+    );
+    return database.transaction((rows: readonly SqliteRowValues[]) => {
+      for (const row of rows) {
+        statement.run(...row);
+      }
+    });
+  }
+
+  /** The values of one SQLite row, in INSERT_COLUMNS order (same conversions as `toRow`). */
+  private toSqliteValues(e: AuditEvent): SqliteRowValues {
+    return [
+      e.id,
+      e.time.toISOString(),
+      e.requestId,
+      e.transport,
+      e.kind,
+      e.principal ?? null,
+      e.keyId ?? null,
+      e.sourceIp ?? null,
+      e.userAgent ?? null,
+      e.action,
+      e.resource,
+      e.bucket ?? bucketFromResource(e.resource) ?? null,
+      e.decision ?? null,
+      e.matchedStatements ? JSON.stringify(e.matchedStatements) : null,
+      e.operation ?? null,
+      e.outcomeStatus ?? null,
+      e.ossRequestId ?? null,
+      e.ossErrorCode ?? null,
+      e.latencyMs ?? null,
+      e.dryRun ? 1 : 0,
+    ];
   }
 
   private toRow(e: AuditEvent): Omit<Selectable<AuditEventsTable>, 'time'> & { time: string } {
