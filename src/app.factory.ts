@@ -4,7 +4,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import type { LoggerService, LogLevel as NestLogLevel } from '@nestjs/common';
 import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/app.config.js';
-import { createValidationPipe } from './common/validation/validation.pipe.js';
+import { gatewayValidationPipe } from './common/validation/validation.pipe.js';
 import { MetricsService } from './metrics/metrics.service.js';
 import { setupDocs } from './docs/docs.setup.js';
 
@@ -32,7 +32,7 @@ export async function createApp(
     logger: options.logger ?? ['error', 'warn'],
     abortOnError: false,
   });
-  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalPipes(gatewayValidationPipe);
   app.enableShutdownHooks();
 
   const fastify = app.getHttpAdapter().getInstance();

@@ -65,6 +65,11 @@ export class AuthorizationService {
   }
 
   /** `acs:oss:{region}:{account}:{bucket}`; region `*` when the bucket does not exist (NoSuchBucket). */
+  /** The ARN of a bucket whose region is unknown (for the audit of a failed region lookup). */
+  unresolvedBucketResource(bucket: string): string {
+    return bucketArn('*', this.config.oss.accountId, bucket);
+  }
+
   async bucketResource(bucket: string): Promise<string> {
     let region: string;
     try {

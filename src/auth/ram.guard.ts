@@ -1,9 +1,11 @@
-import { GatewayAction } from './ram/actions.js';
 import { type CanActivate, type ExecutionContext, Inject, Injectable, Logger } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { GqlExecutionContext, type GqlContextType } from '@nestjs/graphql';
 import { AuditService } from '../audit/audit.service.js';
 import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
+import { ERROR_MAPPING } from '../common/errors/error-mapping.js';
+import { toDomainError } from '../common/errors/to-domain-error.js';
+import { validateHandlerInput } from '../common/validation/handler-input.validator.js';
 import { requestFacts, type RequestFacts } from '../common/request-context/request-facts.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { AuthorizationService } from './authorization.service.js';
@@ -15,7 +17,9 @@ import {
   AUTHENTICATED,
   REQUIRES_ACTION,
 } from './decorators/requires-action.decorator.js';
+import { GatewayAction } from './ram/actions.js';
 import type { Decision } from './ram/index.js';
+import type { Caller } from './caller/caller.js';
 
 /** What the guard leaves on `req.gateway.decision` for the audit of forwarded calls. */
 export interface RequestDecision extends Decision {
@@ -87,13 +91,23 @@ export class RamGuard implements CanActivate {
 
     const facts = requestFacts(context);
     const caller = await this.authenticator.authenticate(facts.req);
+    // authenticate → validate input → authorize (DESIGN §5): bad input is a 400 for every caller.
+    await validateHandlerInput(context, facts);
     if (!this.audit.available && isMutation(context, facts, requirement.action)) {
       throw new DomainError(
         ErrorCode.AuditUnavailable,
         'The audit trail cannot be written right now, so changes are refused; reads still work. Try again shortly.',
       );
     }
-    const resource = await this.authorization.resource(requirement.resource, facts);
+    let resource: string;
+    try {
+      resource = await this.authorization.resource(requirement.resource, facts);
+    } catch (error) {
+      // The bucket's region could not be discovered (OSS unreachable, refused…): no decision can be
+      // made, so the call fails closed — and the forwarded GetBucketLocation is audited all the same.
+      this.auditFailedLookup(facts, caller, requirement, error);
+      throw error;
+    }
     const {
       context: conditions,
       sourceIp,
@@ -144,5 +158,36 @@ export class RamGuard implements CanActivate {
       );
     }
     return true;
+  }
+
+  private auditFailedLookup(
+    facts: RequestFacts,
+    caller: Caller,
+    requirement: ActionRequirement,
+    error: unknown,
+  ): void {
+    const failure = toDomainError(error);
+    const bucket =
+      requirement.resource.kind === 'bucket'
+        ? (facts.params[requirement.resource.param] ?? facts.args[requirement.resource.param])
+        : (facts.parent as { bucket?: unknown } | undefined)?.bucket;
+    const { sourceIp, userAgent } = this.authorization.conditionContext(facts.req, caller);
+    this.audit.record({
+      time: this.clock(),
+      requestId: String(facts.req.id),
+      transport: facts.transport,
+      kind: 'oss-call',
+      principal: caller.principalId,
+      ...(caller.keyId !== undefined ? { keyId: caller.keyId } : {}),
+      ...(sourceIp !== undefined ? { sourceIp } : {}),
+      ...(userAgent !== undefined ? { userAgent } : {}),
+      action: requirement.action,
+      resource: this.authorization.unresolvedBucketResource(typeof bucket === 'string' ? bucket : '*'),
+      operation: 'GetBucketLocation',
+      outcomeStatus: failure.details.oss?.status ?? ERROR_MAPPING[failure.code].httpStatus,
+      ...(failure.details.oss?.code ? { ossErrorCode: failure.details.oss.code } : {}),
+      ...(failure.details.oss?.requestId ? { ossRequestId: failure.details.oss.requestId } : {}),
+      dryRun: dryRunOf(facts),
+    });
   }
 }
