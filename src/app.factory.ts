@@ -7,10 +7,16 @@ import type { AppConfig } from './config/app.config.js';
 import { gatewayValidationPipe } from './common/validation/validation.pipe.js';
 import { MetricsService } from './metrics/metrics.service.js';
 import { setupDocs } from './docs/docs.setup.js';
+import { createRootLogger, PinoNestLogger } from './common/logging/logger.js';
+import type { GatewayRequest } from './common/request-context/request-facts.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export interface CreateAppOptions {
+  /**
+   * Nest's logger. Default: the structured JSON logger (pino) at LOG_LEVEL, plus one access-log line
+   * per request. Tests and benchmarks pass `false` or a level list and get no access log.
+   */
   logger?: LoggerService | NestLogLevel[] | false;
 }
 
@@ -19,6 +25,7 @@ export async function createApp(
   config: AppConfig,
   options: CreateAppOptions = {},
 ): Promise<NestFastifyApplication> {
+  const root = options.logger === undefined ? createRootLogger(config.server.logLevel) : undefined;
   const adapter = new FastifyAdapter({
     bodyLimit: 1024 * 1024,
     // Honour a caller's X-Request-Id when it is well formed, otherwise mint one.
@@ -29,7 +36,7 @@ export async function createApp(
     requestIdHeader: false,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
-    logger: options.logger ?? ['error', 'warn'],
+    logger: root ? new PinoNestLogger(root.child({ component: 'nest' })) : options.logger,
     abortOnError: false,
   });
   app.useGlobalPipes(gatewayValidationPipe);
@@ -45,6 +52,24 @@ export async function createApp(
       .labels(req.method, req.routeOptions.url ?? 'unmatched', String(reply.statusCode))
       .observe(reply.elapsedTime / 1000);
   });
+  const access = root?.child({ component: 'http' });
+  if (access?.isLevelEnabled('info')) {
+    // One access-log line per request (credentials are never part of it).
+    fastify.addHook('onResponse', async (req: GatewayRequest, reply) => {
+      const caller = req.gateway?.caller as { principalId?: string } | undefined;
+      access.info(
+        {
+          requestId: req.id,
+          method: req.method,
+          route: req.routeOptions.url ?? 'unmatched',
+          status: reply.statusCode,
+          ms: Math.round(reply.elapsedTime * 10) / 10,
+          ...(caller?.principalId ? { principal: caller.principalId } : {}),
+        },
+        'request completed',
+      );
+    });
+  }
   setupDocs(app, config);
   return app;
 }

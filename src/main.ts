@@ -44,7 +44,7 @@ async function bootstrap(): Promise<void> {
     }
   }
 
-  const app = await createApp(config, { logger: ['log', 'error', 'warn'] });
+  const app = await createApp(config);
   if (embedded) {
     const env = embedded;
     // Closing the app (SIGTERM/SIGINT through Nest's shutdown hooks) closes Fastify, then the emulator.
