@@ -121,6 +121,9 @@ export class RamGuard implements CanActivate {
     const recorded: RequestDecision = { ...decision, action: requirement.action, resource };
     facts.req.gateway ??= {};
     facts.req.gateway.decision = recorded;
+    if (sourceIp !== undefined) {
+      facts.req.gateway.sourceIp = sourceIp;
+    }
     this.metrics.decisions.labels(requirement.action, decision.decision).inc();
     this.audit.record({
       time: this.clock(),

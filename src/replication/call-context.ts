@@ -7,6 +7,7 @@ export interface CallContext {
   transport: 'http' | 'graphql';
   principal?: string;
   keyId?: string;
+  sourceIp?: string;
   userAgent?: string;
 }
 
@@ -24,6 +25,7 @@ export function callContextOf(req: GatewayRequest, transport: CallContext['trans
     transport,
     ...(typeof caller.principalId === 'string' ? { principal: caller.principalId } : {}),
     ...(typeof caller.keyId === 'string' ? { keyId: caller.keyId } : {}),
+    ...(req.gateway?.sourceIp !== undefined ? { sourceIp: req.gateway.sourceIp } : {}),
     ...(typeof userAgent === 'string' ? { userAgent: userAgent.slice(0, 512) } : {}),
   };
 }

@@ -88,12 +88,22 @@ export class ReplicationController {
   @ApiCreatedResponse({
     type: ReplicationRule,
     description: 'Created (or an idempotent replay); `Location` names the rule.',
+    headers: {
+      Location: {
+        description: 'Path of the rule: `/v1/buckets/{bucket}/replication/rules/{id}`.',
+        schema: { type: 'string' },
+      },
+      'Idempotent-Replayed': {
+        description: '`true` when the rule already existed with this id and an equivalent body.',
+        schema: { type: 'string', enum: ['true'] },
+      },
+    },
   })
   @ApiOkResponse({
     type: ReplicationRule,
     description: 'Dry run: nothing was written; `plan` shows the OSS request.',
   })
-  @ApiProblemResponses(400, 404, 409)
+  @ApiProblemResponses(400, 404, 409, 503)
   async create(
     @Param() params: BucketArgs,
     @Query() query: DryRunQuery,
@@ -123,7 +133,7 @@ export class ReplicationController {
       'PutBucketRTC after pre-flight checks; answers the rule as re-read from OSS. `?dryRun=true` writes nothing and adds `plan`.',
   })
   @ApiOkResponse({ type: ReplicationRule })
-  @ApiProblemResponses(400, 404, 409)
+  @ApiProblemResponses(400, 404, 409, 503)
   async setRtc(
     @Param() params: RuleArgs,
     @Query() query: DryRunQuery,
@@ -155,7 +165,7 @@ export class ReplicationController {
     type: ReplicationRule,
     description: 'Dry run: nothing was written; `plan` shows the OSS request.',
   })
-  @ApiProblemResponses(400, 404, 409)
+  @ApiProblemResponses(400, 404, 409, 503)
   async delete(
     @Param() params: RuleArgs,
     @Query() query: DryRunQuery,

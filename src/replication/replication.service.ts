@@ -302,7 +302,7 @@ export class ReplicationService {
   }
 
   private recordDryRun(ctx: CallContext, operation: ReplicationOperation, bucket: string): void {
-    this.record(ctx, operation, bucket, this.now(), { latencyMs: 0, dryRun: true });
+    this.record(ctx, operation, bucket, this.now(), { dryRun: true });
   }
 
   /** One `oss-call` audit event; the resource ARN uses the bucket's (cached) region, `*` if unknown. */
@@ -324,6 +324,7 @@ export class ReplicationService {
         kind: 'oss-call',
         ...(ctx.principal !== undefined ? { principal: ctx.principal } : {}),
         ...(ctx.keyId !== undefined ? { keyId: ctx.keyId } : {}),
+        ...(ctx.sourceIp !== undefined ? { sourceIp: ctx.sourceIp } : {}),
         ...(ctx.userAgent !== undefined ? { userAgent: ctx.userAgent } : {}),
         action: OPERATION_ACTIONS[operation],
         resource,

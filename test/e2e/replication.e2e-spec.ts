@@ -184,6 +184,7 @@ describe(`${ReplicationController.name} and ${ReplicationResolver.name} (e2e aga
         dryRun: false,
       });
       expect(put!.ossRequestId).toMatch(/.+/);
+      expect(put!.sourceIp).toMatch(/^(127\.0\.0\.1|::1|::ffff:127\.0\.0\.1)$/);
     });
 
     it('generates the id when absent and returns it in the body and Location', async () => {

@@ -8,6 +8,8 @@ export interface GatewayRequestState {
   caller?: unknown;
   /** Set by the guard: the decision that let this request through. */
   decision?: unknown;
+  /** Set by the guard: the caller's address as authorization saw it (`acs:SourceIp`). */
+  sourceIp?: string;
 }
 
 export type GatewayRequest = FastifyRequest & { gateway?: GatewayRequestState };
