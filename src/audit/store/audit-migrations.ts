@@ -58,6 +58,25 @@ function createAuditEvents(dialect: SqlDialectName): Migration {
   };
 }
 
+/**
+ * Drops the index on `decision`: three values (allow, deny, none) select too little to help a query,
+ * while every insert paid for maintaining it. A decision filter still walks `(time, id)` newest-first.
+ */
+function dropDecisionIndex(): Migration {
+  return {
+    async up(db: Kysely<any>): Promise<void> {
+      await db.schema.dropIndex('audit_events_decision_time_idx').ifExists().execute();
+    },
+    async down(db: Kysely<any>): Promise<void> {
+      await db.schema
+        .createIndex('audit_events_decision_time_idx')
+        .on('audit_events')
+        .columns(['decision', 'time', 'id'])
+        .execute();
+    },
+  };
+}
+
 /** The audit store's migrations, in code (no files to ship); names sort in the order they apply. */
 export class AuditMigrationProvider implements MigrationProvider {
   constructor(private readonly dialect: SqlDialectName) {}
@@ -65,6 +84,7 @@ export class AuditMigrationProvider implements MigrationProvider {
   getMigrations(): Promise<Record<string, Migration>> {
     return Promise.resolve({
       '2025-01-01-0001-create-audit-events': createAuditEvents(this.dialect),
+      '2025-02-01-0002-drop-audit-events-decision-index': dropDecisionIndex(),
     });
   }
 }

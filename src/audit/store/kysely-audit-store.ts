@@ -14,6 +14,7 @@ import { AuditMigrationProvider } from './audit-migrations.js';
 import type { AuditStore } from './audit-store.js';
 import type { AuditDatabase, AuditEventsTable, SqlDialectName } from './audit-table.js';
 import { parseDatabaseUrl, redactDatabaseUrl } from './database-url.js';
+import { type SqliteRowValues, SqliteWriterThread } from './sqlite-writer-thread.js';
 
 export interface KyselyAuditStoreOptions {
   /** PostgreSQL only: keep the table (and Kysely's migration tables) in this schema. */
@@ -55,7 +56,8 @@ const INSERT_COLUMNS = [
   'dry_run',
 ] as const satisfies ReadonlyArray<keyof AuditEventsTable>;
 
-type SqliteRowValues = Array<string | number | null>;
+/** SQLite's single-row INSERT in {@link INSERT_COLUMNS} order. */
+const SQLITE_INSERT_SQL = `insert into "audit_events" (${INSERT_COLUMNS.map((c) => `"${c}"`).join(', ')}) values (${INSERT_COLUMNS.map(() => '?').join(', ')})`;
 
 /**
  * The audit store on Kysely: SQLite (better-sqlite3, WAL) or PostgreSQL (pg Pool). Kysely builds the
@@ -72,6 +74,8 @@ export class KyselyAuditStore implements AuditStore {
     readonly description: string,
     private readonly schema: string | undefined,
     private readonly sqlite?: Database.Database,
+    /** File databases: inserts run on this writer thread, off the request thread. */
+    private readonly writer?: SqliteWriterThread,
   ) {}
 
   private get db(): Kysely<AuditDatabase> {
@@ -95,7 +99,9 @@ export class KyselyAuditStore implements AuditStore {
       }
       database.pragma('busy_timeout = 5000');
       const db = new Kysely<AuditDatabase>({ dialect: new SqliteDialect({ database }) });
-      return new KyselyAuditStore(db, 'sqlite', `sqlite:${target.file}`, undefined, database);
+      const writer =
+        target.file === ':memory:' ? undefined : new SqliteWriterThread(target.file, SQLITE_INSERT_SQL);
+      return new KyselyAuditStore(db, 'sqlite', `sqlite:${target.file}`, undefined, database, writer);
     }
     const pool = new pg.Pool({
       connectionString: target.connectionString,
@@ -130,8 +136,13 @@ export class KyselyAuditStore implements AuditStore {
     if (events.length === 0) {
       return;
     }
+    if (this.writer) {
+      // One transaction on the writer thread, rolled back as a whole on any error.
+      await this.writer.insert(events.map((e) => this.toSqliteValues(e)));
+      return;
+    }
     if (this.sqlite) {
-      // Synchronous (better-sqlite3): all rows in one transaction, rolled back as a whole on any error.
+      // In-memory database (not shareable with a thread): synchronous, all rows in one transaction.
       const values = events.map((e) => this.toSqliteValues(e));
       (this.sqliteInsert ??= this.prepareSqliteInsert(this.sqlite))(values);
       return;
@@ -190,14 +201,16 @@ export class KyselyAuditStore implements AuditStore {
   }
 
   async close(): Promise<void> {
-    await this.root.destroy();
+    try {
+      await this.writer?.close();
+    } finally {
+      await this.root.destroy();
+    }
   }
 
   /** Prepared once the table exists (the first insert runs after `migrate`). */
   private prepareSqliteInsert(database: Database.Database): (rows: readonly SqliteRowValues[]) => void {
-    const statement = database.prepare<SqliteRowValues>(
-      `insert into "audit_events" (${INSERT_COLUMNS.map((c) => `"${c}"`).join(', ')}) values (${INSERT_COLUMNS.map(() => '?').join(', ')})`,
-    );
+    const statement = database.prepare<SqliteRowValues>(SQLITE_INSERT_SQL);
     return database.transaction((rows: readonly SqliteRowValues[]) => {
       for (const row of rows) {
         statement.run(...row);

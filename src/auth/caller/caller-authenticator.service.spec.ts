@@ -71,6 +71,40 @@ describe(CallerAuthenticator.name, () => {
       );
     });
 
+    it('reuses the resolved caller of a key until a reload brings new principals', async () => {
+      const file = writePrincipalsFile({
+        principals: [{ id: 'ops', type: 'user', apiKeys: [{ id: 'ops-1', secret: 'ops-plain-secret' }] }],
+      });
+      files.push(file);
+      const store = new PrincipalsStore({
+        file: file.file,
+        logger: { log: vi.fn(), warn: vi.fn(), error: vi.fn() },
+        watch: false,
+        reloadOnSighup: false,
+      });
+      store.start();
+      const auth = new CallerAuthenticator(store, () => NOW);
+      const first = await auth.authenticateHeaders({ 'x-api-key': 'ops-plain-secret' });
+      expect(await auth.authenticateHeaders({ 'x-api-key': 'ops-plain-secret' })).toBe(first);
+      expect(first.groups).toEqual([]);
+
+      file.replace({
+        groups: { auditors: { policies: ['AliyunOSSReadOnlyAccess'] } },
+        principals: [
+          {
+            id: 'ops',
+            type: 'user',
+            groups: ['auditors'],
+            apiKeys: [{ id: 'ops-2', secret: 'ops-new-secret' }],
+          },
+        ],
+      });
+      expect(await store.reload()).toMatchObject({ status: 'reloaded' });
+      await rejection(auth.authenticateHeaders({ 'x-api-key': 'ops-plain-secret' }));
+      const after = await auth.authenticateHeaders({ 'x-api-key': 'ops-new-secret' });
+      expect(after).toMatchObject({ principalId: 'ops', keyId: 'ops-2', groups: ['auditors'] });
+    });
+
     it('authenticates a plain-secret development key', async () => {
       const caller = await authenticator.authenticateHeaders({
         authorization: 'Bearer dev-only-plain-secret',

@@ -34,6 +34,12 @@ export class CallerAuthenticator {
   private readonly logger = new Logger('Authentication');
   private readonly inFlight = new WeakMap<object, Promise<Caller>>();
   private readonly jwt = new JwtVerifier();
+  /**
+   * API-key callers resolved per principals snapshot, by key digest: a reload brings a new snapshot
+   * and so an empty cache. Only the Caller is reused; the digest is still computed and compared in
+   * constant time for every request.
+   */
+  private readonly apiKeyCallers = new WeakMap<PrincipalsSnapshot, Map<string, Caller>>();
 
   constructor(
     private readonly principals: PrincipalsStore,
@@ -78,15 +84,21 @@ export class CallerAuthenticator {
 
   private byApiKey(snapshot: PrincipalsSnapshot, secret: string): Caller {
     const digest = createHash('sha256').update(secret, 'utf8').digest();
-    const entry = snapshot.apiKeysByDigest.get(digest.toString('hex'));
+    const hex = digest.toString('hex');
+    const entry = snapshot.apiKeysByDigest.get(hex);
     if (!entry || !timingSafeEqual(entry.digest, digest)) {
       throw unauthenticated('The API key is not valid.');
+    }
+    let callers = this.apiKeyCallers.get(snapshot);
+    const known = callers?.get(hex);
+    if (known) {
+      return known;
     }
     const principal = snapshot.principals.get(entry.principalId);
     if (!principal) {
       throw unauthenticated('The API key is not valid.');
     }
-    return {
+    const caller: Caller = Object.freeze({
       principalId: principal.id,
       type: principal.type,
       keyId: entry.keyId,
@@ -94,7 +106,13 @@ export class CallerAuthenticator {
       groups: principal.groups,
       authenticatedBy: 'api-key',
       listed: true,
-    };
+    });
+    if (!callers) {
+      callers = new Map();
+      this.apiKeyCallers.set(snapshot, callers);
+    }
+    callers.set(hex, caller);
+    return caller;
   }
 
   private async byJwt(snapshot: PrincipalsSnapshot, token: string): Promise<Caller> {

@@ -103,6 +103,37 @@ describe(UndiciTransport.name, () => {
     ).toBe('Aborted');
   });
 
+  it('fails with Timeout while the request still waits for a free connection, and the pool recovers', async () => {
+    const single = new UndiciTransport({
+      connectTimeoutMs: 1000,
+      requestTimeoutMs: 2000,
+      connectionsPerOrigin: 1,
+    });
+    try {
+      handler = () => undefined; // holds the only connection
+      const holding = single.send({ method: 'GET', origin, path: '/hold', headers: {} }, { timeoutMs: 200 });
+      const queued = single.send({ method: 'GET', origin, path: '/queued', headers: {} }, { timeoutMs: 20 });
+      expect(await failureCode(queued)).toBe('Timeout');
+      expect(await failureCode(holding)).toBe('Timeout');
+      handler = (_req, res) => res.end('again');
+      const res = await single.send({ method: 'GET', origin, path: '/', headers: {} });
+      expect(res.body.toString()).toBe('again');
+    } finally {
+      await single.close();
+    }
+  });
+
+  it('joins a body that arrives in several chunks and reports repeated headers once, joined', async () => {
+    handler = (_req, res) => {
+      res.setHeader('X-Part', ['one', 'two']);
+      res.write('<a>');
+      setImmediate(() => res.end('</a>'));
+    };
+    const res = await transport.send({ method: 'GET', origin, path: '/', headers: {} });
+    expect(res.body.toString()).toBe('<a></a>');
+    expect(res.headers['x-part']).toBe('one, two');
+  });
+
   it('fails with NetworkError when the server resets the connection', async () => {
     handler = (req) => req.socket.destroy();
     expect(await failureCode(transport.send({ method: 'GET', origin, path: '/', headers: {} }))).toBe(

@@ -1,4 +1,4 @@
-import { Agent } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import { OssClientError } from '../errors.js';
 
 export interface TransportRequest {
@@ -66,6 +66,131 @@ function describe(error: unknown): string {
   return code ? `${code}: ${message}` : message;
 }
 
+/**
+ * One exchange as an undici dispatch handler: collects the body into a Buffer and settles the send
+ * promise exactly once. The total timeout is one timer; the caller's signal gets one listener (only
+ * when there is a signal). No AbortController, no response stream and no async iterator per call.
+ * A timeout or abort settles at once, even while undici has not yet started the request (queued or
+ * connecting); the request is then cancelled as soon as undici hands over its abort function.
+ */
+class Exchange implements Dispatcher.DispatchHandler {
+  private settled = false;
+  private status = 0;
+  private headers: Record<string, string> = {};
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+  private abortRequest: ((reason?: Error) => void) | undefined;
+  /** Why this side ended the exchange (timeout, caller abort, oversized body); undefined while running. */
+  private cancelled: Error | undefined;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly maxResponseBytes: number,
+    private readonly timeoutMs: number,
+    private readonly resolve: (response: TransportResponse) => void,
+    private readonly reject: (error: OssClientError) => void,
+    private readonly signal: AbortSignal | undefined,
+  ) {
+    this.timer = setTimeout(this.onTimeout, timeoutMs);
+    this.timer.unref();
+    signal?.addEventListener('abort', this.onCallerAbort, { once: true });
+  }
+
+  private readonly onTimeout = (): void => {
+    const cause = new Error(`timed out after ${this.timeoutMs} ms`);
+    this.cancel(
+      cause,
+      new OssClientError('Timeout', `No complete response within ${this.timeoutMs} ms`, { cause }),
+    );
+  };
+
+  private readonly onCallerAbort = (): void => {
+    const reason: unknown = this.signal?.reason;
+    const cause = reason instanceof Error ? reason : new Error('aborted', { cause: reason });
+    this.cancel(cause, new OssClientError('Aborted', 'The request was aborted', { cause: reason }));
+  };
+
+  onConnect(abort: (reason?: Error) => void): void {
+    if (this.cancelled) {
+      abort(this.cancelled);
+      return;
+    }
+    this.abortRequest = abort;
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[]): boolean {
+    if (statusCode < 200) {
+      // 1xx informational answers are followed by the real one.
+      return true;
+    }
+    this.status = statusCode;
+    const headers: Record<string, string> = {};
+    for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+      const name = rawHeaders[i].toString('latin1').toLowerCase();
+      const value = rawHeaders[i + 1].toString('utf8');
+      const previous = headers[name];
+      headers[name] = previous === undefined ? value : `${previous}, ${value}`;
+    }
+    this.headers = headers;
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    this.size += chunk.length;
+    if (this.size > this.maxResponseBytes) {
+      const error = new OssClientError(
+        'MalformedResponse',
+        `Response body exceeds ${this.maxResponseBytes} bytes`,
+      );
+      this.cancel(error, error);
+      return false;
+    }
+    // undici lends a view of its parser buffer: keep a copy.
+    this.chunks.push(Buffer.from(chunk));
+    return true;
+  }
+
+  onComplete(): void {
+    if (this.finish()) {
+      const body = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.size);
+      this.resolve({ status: this.status, headers: this.headers, body });
+    }
+  }
+
+  onError(error: Error): void {
+    if (!this.finish()) {
+      return;
+    }
+    const code = errorCode(error);
+    if (code !== undefined && TIMEOUT_CODES.has(code)) {
+      this.reject(new OssClientError('Timeout', `Timed out: ${describe(error)}`, { cause: error }));
+    } else {
+      this.reject(new OssClientError('NetworkError', `Network error: ${describe(error)}`, { cause: error }));
+    }
+  }
+
+  /** Ends the exchange from this side: settles with `error` and cancels the request in undici. */
+  private cancel(reason: Error, error: OssClientError): void {
+    if (!this.finish()) {
+      return;
+    }
+    this.cancelled = reason;
+    this.reject(error);
+    this.abortRequest?.(reason);
+  }
+
+  /** True exactly once: the first caller settles the promise. */
+  private finish(): boolean {
+    if (this.settled) {
+      return false;
+    }
+    this.settled = true;
+    clearTimeout(this.timer);
+    this.signal?.removeEventListener('abort', this.onCallerAbort);
+    return true;
+  }
+}
+
 /** Keep-alive HTTP/1.1 over undici: one `Agent`, which keeps a connection pool per origin. */
 export class UndiciTransport implements HttpTransport {
   private readonly agent: Agent;
@@ -79,79 +204,41 @@ export class UndiciTransport implements HttpTransport {
       connect: { timeout: options.connectTimeoutMs },
       keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000,
       connections: options.connectionsPerOrigin ?? 64,
-      // The total timeout below bounds the whole exchange; undici's own per-phase timers stay off.
+      // The total timeout of each exchange bounds it; undici's own per-phase timers stay off.
       headersTimeout: 0,
       bodyTimeout: 0,
     });
   }
 
-  async send(request: TransportRequest, options: TransportSendOptions = {}): Promise<TransportResponse> {
-    const callerSignal = options.signal;
-    if (callerSignal?.aborted) {
-      throw new OssClientError('Aborted', 'The request was aborted before it was sent', {
-        cause: callerSignal.reason,
-      });
+  send(request: TransportRequest, options: TransportSendOptions = {}): Promise<TransportResponse> {
+    const signal = options.signal;
+    if (signal?.aborted) {
+      return Promise.reject(
+        new OssClientError('Aborted', 'The request was aborted before it was sent', {
+          cause: signal.reason,
+        }),
+      );
     }
-    const timeoutMs = options.timeoutMs ?? this.requestTimeoutMs;
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort(new Error(`timed out after ${timeoutMs} ms`));
-    }, timeoutMs);
-    timer.unref();
-    const onCallerAbort = (): void => controller.abort(callerSignal?.reason);
-    callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
-
-    try {
-      const response = await this.agent.request({
-        origin: request.origin,
-        path: request.path,
-        method: request.method,
-        headers: request.headers,
-        body: request.body ?? null,
-        signal: controller.signal,
-      });
-      const chunks: Buffer[] = [];
-      let size = 0;
-      for await (const chunk of response.body) {
-        const buf = chunk as Buffer;
-        size += buf.length;
-        if (size > this.maxResponseBytes) {
-          response.body.destroy();
-          throw new OssClientError(
-            'MalformedResponse',
-            `Response body exceeds ${this.maxResponseBytes} bytes`,
-          );
-        }
-        chunks.push(buf);
-      }
-      const headers: Record<string, string> = {};
-      for (const [name, value] of Object.entries(response.headers)) {
-        if (value !== undefined) {
-          headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
-        }
-      }
-      return { status: response.statusCode, headers, body: Buffer.concat(chunks, size) };
-    } catch (error) {
-      if (error instanceof OssClientError) {
-        throw error;
-      }
-      if (callerSignal?.aborted) {
-        throw new OssClientError('Aborted', 'The request was aborted', { cause: error });
-      }
-      if (timedOut) {
-        throw new OssClientError('Timeout', `No complete response within ${timeoutMs} ms`, { cause: error });
-      }
-      const code = errorCode(error);
-      if (code !== undefined && TIMEOUT_CODES.has(code)) {
-        throw new OssClientError('Timeout', `Timed out: ${describe(error)}`, { cause: error });
-      }
-      throw new OssClientError('NetworkError', `Network error: ${describe(error)}`, { cause: error });
-    } finally {
-      clearTimeout(timer);
-      callerSignal?.removeEventListener('abort', onCallerAbort);
-    }
+    return new Promise<TransportResponse>((resolve, reject) => {
+      const exchange = new Exchange(
+        this.maxResponseBytes,
+        options.timeoutMs ?? this.requestTimeoutMs,
+        resolve,
+        reject,
+        signal,
+      );
+      // Dispatch errors (bad origin, closed agent) arrive through `onError` as well.
+      this.agent.dispatch(
+        {
+          origin: request.origin,
+          path: request.path,
+          method: request.method,
+          headers: request.headers,
+          body: request.body ?? null,
+        },
+        exchange,
+      );
+    });
   }
 
   async close(): Promise<void> {
