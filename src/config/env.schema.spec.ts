@@ -23,7 +23,9 @@ describe('validateEnv', () => {
         return (e as ConfigValidationError).problems;
       }
     })();
-    expect(problems.filter((p) => p.startsWith('PORT="eighty"'))).toEqual(['PORT="eighty": PORT must be an integer number']);
+    expect(problems.filter((p) => p.startsWith('PORT="eighty"'))).toEqual([
+      'PORT="eighty": PORT must be an integer number',
+    ]);
     expect(problems.some((p) => p.startsWith('OSS_SIGNATURE_VERSION="v3"') && p.includes('v4'))).toBe(true);
     expect(problems.some((p) => p.startsWith('OSS_ADDRESSING="sideways"'))).toBe(true);
   });

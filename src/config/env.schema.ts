@@ -104,7 +104,17 @@ export class ConfigValidationError extends Error {
 }
 
 /** The rule worth reporting first: a value of the wrong type says nothing useful about its range. */
-const RULE_PRIORITY = ['isInt', 'isBoolean', 'isEnum', 'isIn', 'matches', 'isString', 'min', 'max', 'minLength'];
+const RULE_PRIORITY = [
+  'isInt',
+  'isBoolean',
+  'isEnum',
+  'isIn',
+  'matches',
+  'isString',
+  'min',
+  'max',
+  'minLength',
+];
 
 function firstRule(constraints: Record<string, string>): string[] {
   const key = RULE_PRIORITY.find((k) => k in constraints) ?? Object.keys(constraints)[0];
