@@ -140,12 +140,7 @@ export class AuditService implements OnModuleInit, BeforeApplicationShutdown, On
       }
       return;
     }
-    const bucket = bucketFromResource(input.resource);
-    const event: AuditEvent = {
-      ...input,
-      id: this.ids.next(),
-      ...(bucket !== undefined ? { bucket } : {}),
-    };
+    const event = storedEvent(input, this.ids.next(), bucketFromResource(input.resource));
     this.queue.push(event);
     this.depth?.set(this.queue.length);
     if (this.closed) {
@@ -371,6 +366,36 @@ export class AuditService implements OnModuleInit, BeforeApplicationShutdown, On
       { cause: error },
     );
   }
+}
+
+/**
+ * The queued event: every field listed (absent ones `undefined`), so all events share one object
+ * shape however many optional fields their inputs carry — a spread plus a conditional field would
+ * build a new shape per combination on the request path.
+ */
+function storedEvent(input: AuditEventInput, id: string, bucket: string | undefined): AuditEvent {
+  return {
+    id,
+    time: input.time,
+    requestId: input.requestId,
+    transport: input.transport,
+    kind: input.kind,
+    principal: input.principal,
+    keyId: input.keyId,
+    sourceIp: input.sourceIp,
+    userAgent: input.userAgent,
+    action: input.action,
+    resource: input.resource,
+    bucket,
+    decision: input.decision,
+    matchedStatements: input.matchedStatements,
+    operation: input.operation,
+    outcomeStatus: input.outcomeStatus,
+    ossRequestId: input.ossRequestId,
+    ossErrorCode: input.ossErrorCode,
+    latencyMs: input.latencyMs,
+    dryRun: input.dryRun,
+  };
 }
 
 function describeError(error: unknown): string {

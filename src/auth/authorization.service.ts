@@ -144,9 +144,11 @@ export class AuthorizationService {
     if (userAgent !== undefined) {
       context[GatewayConditionKey.UserAgent] = userAgent;
     }
-    for (const [key, value] of Object.entries(extra ?? {})) {
-      if (value !== undefined && !key.toLowerCase().startsWith('acs:')) {
-        context[key] = value;
+    if (extra !== undefined) {
+      for (const [key, value] of Object.entries(extra)) {
+        if (value !== undefined && !key.toLowerCase().startsWith('acs:')) {
+          context[key] = value;
+        }
       }
     }
     return { context, sourceIp, userAgent };

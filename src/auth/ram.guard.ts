@@ -1,6 +1,7 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable, Logger } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { GqlExecutionContext, type GqlContextType } from '@nestjs/graphql';
+import type { AuditEventInput } from '../audit/audit-event.js';
 import { AuditService } from '../audit/audit.service.js';
 import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
 import { ERROR_MAPPING } from '../common/errors/error-mapping.js';
@@ -40,6 +41,10 @@ function isMutation(context: ExecutionContext, facts: RequestFacts, action: stri
     return info.operation?.operation !== 'query';
   }
   return !READ_METHODS.has(facts.req.method.toUpperCase());
+}
+
+function copyStatements<T extends object>(statements: readonly T[]): T[] {
+  return statements.length === 0 ? [] : statements.map((m) => ({ ...m }));
 }
 
 function dryRunOf(facts: RequestFacts): boolean {
@@ -125,25 +130,33 @@ export class RamGuard implements CanActivate {
       facts.req.gateway.sourceIp = sourceIp;
     }
     this.metrics.decisions.labels(requirement.action, decision.decision).inc();
-    this.audit.record({
+    // Built field by field rather than with conditional spreads: this runs on every request.
+    const event: AuditEventInput = {
       time: this.clock(),
       requestId: String(facts.req.id),
       transport: facts.transport,
       kind: 'decision',
       principal: caller.principalId,
-      ...(caller.keyId !== undefined ? { keyId: caller.keyId } : {}),
-      ...(sourceIp !== undefined ? { sourceIp } : {}),
-      ...(userAgent !== undefined ? { userAgent } : {}),
       action: requirement.action,
       resource,
       decision: decision.decision,
-      matchedStatements: decision.matchedStatements.map((m) => ({ ...m })),
+      matchedStatements: copyStatements(decision.matchedStatements),
       operation:
         facts.transport === 'graphql'
           ? `${facts.parentType}.${facts.fieldName}`
           : `${facts.req.method} ${facts.req.routeOptions?.url ?? facts.req.url}`,
       dryRun: dryRunOf(facts),
-    });
+    };
+    if (caller.keyId !== undefined) {
+      event.keyId = caller.keyId;
+    }
+    if (sourceIp !== undefined) {
+      event.sourceIp = sourceIp;
+    }
+    if (userAgent !== undefined) {
+      event.userAgent = userAgent;
+    }
+    this.audit.record(event);
 
     if (decision.decision !== 'Allow') {
       throw new DomainError(

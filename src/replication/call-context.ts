@@ -20,14 +20,21 @@ interface CallerShape {
 export function callContextOf(req: GatewayRequest, transport: CallContext['transport']): CallContext {
   const caller = (req.gateway?.caller ?? {}) as CallerShape;
   const userAgent = req.headers['user-agent'];
-  return {
-    requestId: String(req.id),
-    transport,
-    ...(typeof caller.principalId === 'string' ? { principal: caller.principalId } : {}),
-    ...(typeof caller.keyId === 'string' ? { keyId: caller.keyId } : {}),
-    ...(req.gateway?.sourceIp !== undefined ? { sourceIp: req.gateway.sourceIp } : {}),
-    ...(typeof userAgent === 'string' ? { userAgent: userAgent.slice(0, 512) } : {}),
-  };
+  // Assigned field by field rather than with conditional spreads: this runs on every request.
+  const ctx: CallContext = { requestId: String(req.id), transport };
+  if (typeof caller.principalId === 'string') {
+    ctx.principal = caller.principalId;
+  }
+  if (typeof caller.keyId === 'string') {
+    ctx.keyId = caller.keyId;
+  }
+  if (req.gateway?.sourceIp !== undefined) {
+    ctx.sourceIp = req.gateway.sourceIp;
+  }
+  if (typeof userAgent === 'string') {
+    ctx.userAgent = userAgent.slice(0, 512);
+  }
+  return ctx;
 }
 
 /** Handler parameter: the CallContext of the current REST or GraphQL request. */

@@ -316,22 +316,44 @@ export class ReplicationService {
       'outcomeStatus' | 'ossRequestId' | 'ossErrorCode' | 'latencyMs' | 'dryRun'
     >,
   ): void {
-    void this.resourceOf(bucket).then((resource) =>
-      this.audit.record({
+    void this.resourceOf(bucket).then((resource) => {
+      // Built field by field rather than with conditional spreads: this runs for every OSS call.
+      const event: AuditEventInput = {
         time,
         requestId: ctx.requestId,
         transport: ctx.transport,
         kind: 'oss-call',
-        ...(ctx.principal !== undefined ? { principal: ctx.principal } : {}),
-        ...(ctx.keyId !== undefined ? { keyId: ctx.keyId } : {}),
-        ...(ctx.sourceIp !== undefined ? { sourceIp: ctx.sourceIp } : {}),
-        ...(ctx.userAgent !== undefined ? { userAgent: ctx.userAgent } : {}),
         action: OPERATION_ACTIONS[operation],
         resource,
         operation,
-        ...outcome,
-      }),
-    );
+        dryRun: outcome.dryRun,
+      };
+      if (ctx.principal !== undefined) {
+        event.principal = ctx.principal;
+      }
+      if (ctx.keyId !== undefined) {
+        event.keyId = ctx.keyId;
+      }
+      if (ctx.sourceIp !== undefined) {
+        event.sourceIp = ctx.sourceIp;
+      }
+      if (ctx.userAgent !== undefined) {
+        event.userAgent = ctx.userAgent;
+      }
+      if (outcome.outcomeStatus !== undefined) {
+        event.outcomeStatus = outcome.outcomeStatus;
+      }
+      if (outcome.ossRequestId !== undefined) {
+        event.ossRequestId = outcome.ossRequestId;
+      }
+      if (outcome.ossErrorCode !== undefined) {
+        event.ossErrorCode = outcome.ossErrorCode;
+      }
+      if (outcome.latencyMs !== undefined) {
+        event.latencyMs = outcome.latencyMs;
+      }
+      this.audit.record(event);
+    });
   }
 
   /** Runs one OSS call: measures it, audits it, and turns failures into domain errors. */
