@@ -5,6 +5,7 @@ import type { INestApplication } from '@nestjs/common';
 import { ModulesContainer } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { IS_PUBLIC } from '../auth/decorators/public.decorator.js';
+import { PUBLIC_ERROR_CODES } from '../common/errors/error-code.js';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type SchemaObject = Record<string, unknown>;
@@ -65,18 +66,7 @@ export function baseProblemSchemas(): Record<string, SchemaObject> {
     ProblemCode: {
       type: 'string',
       description: 'Transport-neutral error code; GraphQL returns the same value as `extensions.code`.',
-      enum: [
-        'BAD_USER_INPUT',
-        'UNAUTHENTICATED',
-        'FORBIDDEN',
-        'NOT_FOUND',
-        'CONFLICT',
-        'UPSTREAM_ERROR',
-        'UPSTREAM_TIMEOUT',
-        'SERVICE_UNAVAILABLE',
-        'TOO_MANY_REQUESTS',
-        'INTERNAL_SERVER_ERROR',
-      ],
+      enum: [...PUBLIC_ERROR_CODES],
     },
     PolicyEffect: { type: 'string', description: 'Effect of a policy statement.', enum: ['Allow', 'Deny'] },
     AuthorizationDecision: {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { renderPlaygroundPage } from 'graphql-playground-html';
-import { assetsFrom, packageDir, type StaticAsset } from './static-assets.js';
+import { assetsFrom, docsContentSecurityPolicy, packageDir, type StaticAsset } from './static-assets.js';
 
 /** Where the Playground's own files are served from: the gateway itself, never a CDN. */
 export const PLAYGROUND_ASSET_PREFIX = '/graphql/playground';
@@ -112,18 +112,6 @@ export function renderPlayground(options: PlaygroundPageOptions): PlaygroundPage
         .update(m[1] ?? '')
         .digest('base64')}'`,
   );
-  const contentSecurityPolicy = [
-    "default-src 'self'",
-    `script-src 'self' ${hashes.join(' ')}`,
-    // styled-components injects <style> elements at run time.
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data:",
-    "font-src 'self' data:",
-    "connect-src 'self'",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-  ].join('; ');
+  const contentSecurityPolicy = docsContentSecurityPolicy(hashes);
   return { html, contentSecurityPolicy };
 }

@@ -1,4 +1,10 @@
-import { assetFromBuffer, assetsFrom, swaggerUiDistDir, type StaticAsset } from './static-assets.js';
+import {
+  assetFromBuffer,
+  assetsFrom,
+  docsContentSecurityPolicy,
+  swaggerUiDistDir,
+  type StaticAsset,
+} from './static-assets.js';
 
 export const DOCS_PATH = '/docs';
 export const OPENAPI_JSON_PATH = `${DOCS_PATH}/openapi.json`;
@@ -12,18 +18,7 @@ export const SWAGGER_UI_FILES = [
 ];
 
 /** No inline script: the initializer is a file of its own, so the page's CSP needs no hashes. */
-export const SWAGGER_UI_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "font-src 'self' data:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+export const SWAGGER_UI_CSP = docsContentSecurityPolicy();
 
 const INITIALIZER = `window.addEventListener('load', function () {
   window.ui = SwaggerUIBundle({

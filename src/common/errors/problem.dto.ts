@@ -1,4 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
+import { PUBLIC_ERROR_CODES } from './error-code.js';
 import {
   ApiExtraModels,
   ApiProperty,
@@ -120,18 +121,7 @@ export class Problem {
 
   @ApiProperty({
     description: 'Transport-neutral code (GraphQL `extensions.code`).',
-    enum: [
-      'BAD_USER_INPUT',
-      'UNAUTHENTICATED',
-      'FORBIDDEN',
-      'NOT_FOUND',
-      'CONFLICT',
-      'UPSTREAM_ERROR',
-      'UPSTREAM_TIMEOUT',
-      'SERVICE_UNAVAILABLE',
-      'TOO_MANY_REQUESTS',
-      'INTERNAL_SERVER_ERROR',
-    ],
+    enum: [...PUBLIC_ERROR_CODES],
     enumName: 'ProblemCode',
     example: 'NOT_FOUND',
   })
