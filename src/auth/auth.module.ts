@@ -40,6 +40,10 @@ export class ConfiguredRegionResolver implements BucketRegionResolver {
   regionOf(): Promise<string> {
     return Promise.resolve(this.region);
   }
+
+  cachedRegionOf(): string {
+    return this.region;
+  }
 }
 
 /**

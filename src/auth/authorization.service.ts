@@ -85,31 +85,48 @@ export class AuthorizationService {
 
   /** Resolves a handler's resource selector against the request (REST params or GraphQL args/parent). */
   async resource(selector: ResourceSelector, facts: RequestFacts): Promise<string> {
-    switch (selector.kind) {
-      case 'static':
-        return selector.resource;
-      case 'bucket': {
-        const bucket = facts.params[selector.param] ?? facts.args[selector.param];
-        if (!isBucketName(bucket)) {
-          throw DomainError.validation([
-            { field: selector.param, message: `${selector.param} ${BUCKET_NAME_MESSAGE}` },
-          ]);
-        }
-        return this.bucketResource(bucket);
-      }
-      case 'parentBucket': {
-        const parent = facts.parent as { bucket?: unknown } | undefined;
-        const bucket = parent?.bucket;
-        if (!isBucketName(bucket)) {
-          // A programming error (the parent object does not carry its bucket): fail closed.
-          throw new DomainError(
-            ErrorCode.Internal,
-            `The parent of ${facts.parentType ?? '?'}.${facts.fieldName ?? '?'} carries no bucket`,
-          );
-        }
-        return this.bucketResource(bucket);
-      }
+    if (selector.kind === 'static') {
+      return selector.resource;
     }
+    return this.bucketResource(this.selectedBucket(selector, facts));
+  }
+
+  /**
+   * What {@link resource} resolves to when that needs no I/O (a static resource, or a bucket whose region
+   * is cached); undefined when the region must be looked up. Throws the same input errors as `resource`.
+   */
+  cachedResource(selector: ResourceSelector, facts: RequestFacts): string | undefined {
+    if (selector.kind === 'static') {
+      return selector.resource;
+    }
+    const bucket = this.selectedBucket(selector, facts);
+    const region = this.regions.cachedRegionOf?.(bucket);
+    return region === undefined ? undefined : bucketArn(region, this.config.oss.accountId, bucket);
+  }
+
+  private selectedBucket(
+    selector: Exclude<ResourceSelector, { kind: 'static' }>,
+    facts: RequestFacts,
+  ): string {
+    if (selector.kind === 'bucket') {
+      const bucket = facts.params[selector.param] ?? facts.args[selector.param];
+      if (!isBucketName(bucket)) {
+        throw DomainError.validation([
+          { field: selector.param, message: `${selector.param} ${BUCKET_NAME_MESSAGE}` },
+        ]);
+      }
+      return bucket;
+    }
+    const parent = facts.parent as { bucket?: unknown } | undefined;
+    const bucket = parent?.bucket;
+    if (!isBucketName(bucket)) {
+      // A programming error (the parent object does not carry its bucket): fail closed.
+      throw new DomainError(
+        ErrorCode.Internal,
+        `The parent of ${facts.parentType ?? '?'}.${facts.fieldName ?? '?'} carries no bucket`,
+      );
+    }
+    return bucket;
   }
 
   /**

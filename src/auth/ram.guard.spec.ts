@@ -217,6 +217,34 @@ describe(RamGuard.name, () => {
     expect(error.details.authorization?.resource).toBe('acs:oss:*:1234567890123456:src-9');
   });
 
+  it('takes a cached bucket region without a lookup and looks up the ones not cached', async () => {
+    const cachingRegions = {
+      regionOf: vi.fn((_bucket: string) => Promise.resolve('cn-beijing')),
+      cachedRegionOf: vi.fn((bucket: string) => (bucket === 'src-1' ? 'oss-cn-shenzhen' : undefined)),
+    };
+    const cachingGuard = new RamGuard(
+      new Reflector(),
+      new CallerAuthenticator(store, clock),
+      new AuthorizationService(config, cachingRegions, clock),
+      audit as unknown as AuditService,
+      metrics,
+      clock,
+    );
+    const cachedReq = fakeRequest({}, { params: { bucket: 'src-1' }, body: { dest: 'dst-ok' } });
+    await cachingGuard.canActivate(httpContext('putRtc', cachedReq)).catch(() => undefined);
+    expect(cachingRegions.regionOf).not.toHaveBeenCalled();
+    expect(audit.record.mock.calls[0][0]).toMatchObject({
+      resource: 'acs:oss:cn-shenzhen:1234567890123456:src-1',
+    });
+
+    const lookedUpReq = fakeRequest({}, { params: { bucket: 'src-2' }, body: { dest: 'dst-ok' } });
+    await cachingGuard.canActivate(httpContext('putRtc', lookedUpReq)).catch(() => undefined);
+    expect(cachingRegions.regionOf).toHaveBeenCalledWith('src-2');
+    expect(audit.record.mock.calls[1][0]).toMatchObject({
+      resource: 'acs:oss:cn-beijing:1234567890123456:src-2',
+    });
+  });
+
   it('lets any authenticated caller through @RequiresAuthentication and audits it', async () => {
     await expect(guard.canActivate(httpContext('me', fakeRequest()))).resolves.toBe(true);
     expect(audit.record.mock.calls[0][0]).toMatchObject({ action: 'authenticated', decision: 'Allow' });

@@ -106,7 +106,10 @@ export class RamGuard implements CanActivate {
     }
     let resource: string;
     try {
-      resource = await this.authorization.resource(requirement.resource, facts);
+      // The region is usually cached: skip the async lookup then (this runs on every request).
+      resource =
+        this.authorization.cachedResource(requirement.resource, facts) ??
+        (await this.authorization.resource(requirement.resource, facts));
     } catch (error) {
       // The bucket's region could not be discovered (OSS unreachable, refused…): no decision can be
       // made, so the call fails closed — and the forwarded GetBucketLocation is audited all the same.
@@ -129,7 +132,7 @@ export class RamGuard implements CanActivate {
     if (sourceIp !== undefined) {
       facts.req.gateway.sourceIp = sourceIp;
     }
-    this.metrics.decisions.labels(requirement.action, decision.decision).inc();
+    this.metrics.decisions.inc({ action: requirement.action, decision: decision.decision });
     // Built field by field rather than with conditional spreads: this runs on every request.
     const event: AuditEventInput = {
       time: this.clock(),

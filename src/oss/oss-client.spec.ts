@@ -179,6 +179,19 @@ describe(OssClient.name, () => {
     expect(server.received).toHaveLength(2);
   });
 
+  it('reads a cached bucket location without a request, and nothing before the lookup or after the TTL', async () => {
+    const { client: c, setClientNow } = client({ locationCacheTtlMs: 1000 });
+    server.setRoute(() => ({ status: 200, body: ossFixture('GetBucketLocation', 'response.xml') }));
+    expect(c.cachedBucketLocation('examplebucket')).toBeUndefined();
+    expect(c.cachedBucketRegion('examplebucket')).toBeUndefined();
+    await c.getBucketLocation('examplebucket');
+    expect(c.cachedBucketLocation('examplebucket')?.location).toBe('oss-cn-hangzhou');
+    expect(c.cachedBucketRegion('examplebucket')).toBe('cn-hangzhou');
+    expect(server.received).toHaveLength(1);
+    setClientNow(SERVER_EPOCH + 2000);
+    expect(c.cachedBucketRegion('examplebucket')).toBeUndefined();
+  });
+
   it('expires cached locations after the TTL', async () => {
     const { client: c, setClientNow } = client({ locationCacheTtlMs: 1000 });
     server.setRoute(() => ({ status: 200, body: ossFixture('GetBucketLocation', 'response.xml') }));

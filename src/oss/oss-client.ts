@@ -254,6 +254,18 @@ export class OssClient {
     return normalizeRegion(location);
   }
 
+  /** The bucket's location from the cache, without a request; undefined when not cached (or expired). */
+  cachedBucketLocation(bucket: string): GetBucketLocationOutput | undefined {
+    const cached = this.locationCache.get(bucket);
+    return cached !== undefined && cached.expiresAt > this.clock().getTime() ? cached.output : undefined;
+  }
+
+  /** {@link resolveBucketRegion} answered from the cache only; undefined when the location is not cached. */
+  cachedBucketRegion(bucket: string): string | undefined {
+    const output = this.cachedBucketLocation(bucket);
+    return output === undefined ? undefined : normalizeRegion(output.location);
+  }
+
   /** Forgets a cached bucket location (e.g. after the bucket was deleted). */
   forgetBucketLocation(bucket: string): void {
     this.locationCache.delete(bucket);

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { aRule, hangzhouLocations } from '../../test/fixtures/replication/rules.js';
 import type { AuditEventInput } from '../audit/audit-event.js';
 import type { AuditService } from '../audit/audit.service.js';
@@ -236,6 +236,22 @@ describe(ReplicationService.name, () => {
         dryRun: false,
       },
     ]);
+  });
+
+  it('audits with a cached bucket location at once, and looks the location up when it is not cached', async () => {
+    const { api, events, service, settled } = setup();
+    const cached = new Map([[BUCKET, 'oss-cn-shenzhen']]);
+    const lookups = vi.spyOn(api, 'getBucketLocation');
+    Object.assign(api, { cachedBucketLocation: (bucket: string) => cached.get(bucket) });
+    await service.list(ctx, BUCKET);
+    expect(events.map((e) => e.resource)).toEqual([`acs:oss:cn-shenzhen:1234567890123456:${BUCKET}`]);
+    expect(lookups).not.toHaveBeenCalled();
+
+    cached.clear();
+    await service.list(ctx, BUCKET);
+    await settled();
+    expect(lookups).toHaveBeenCalledWith(BUCKET);
+    expect(events[1].resource).toBe(`acs:oss:cn-hangzhou:1234567890123456:${BUCKET}`);
   });
 
   it('turns an OSS failure into a domain error and audits its code and request id', async () => {

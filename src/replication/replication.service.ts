@@ -316,7 +316,7 @@ export class ReplicationService {
       'outcomeStatus' | 'ossRequestId' | 'ossErrorCode' | 'latencyMs' | 'dryRun'
     >,
   ): void {
-    void this.resourceOf(bucket).then((resource) => {
+    const emit = (resource: string): void => {
       // Built field by field rather than with conditional spreads: this runs for every OSS call.
       const event: AuditEventInput = {
         time,
@@ -353,7 +353,14 @@ export class ReplicationService {
         event.latencyMs = outcome.latencyMs;
       }
       this.audit.record(event);
-    });
+    };
+    // The location is usually cached: audit right away then, otherwise once it is known.
+    const cached = this.api.cachedBucketLocation?.(bucket);
+    if (cached !== undefined) {
+      emit(bucketArn(cached, this.config.oss.accountId, bucket));
+    } else {
+      void this.resourceOf(bucket).then(emit);
+    }
   }
 
   /** Runs one OSS call: measures it, audits it, and turns failures into domain errors. */
@@ -370,7 +377,7 @@ export class ReplicationService {
       const result = await call();
       const latencyMs = performance.now() - started;
       const status = 'alreadyClosing' in result && result.alreadyClosing === true ? 204 : 200;
-      this.metrics.ossCalls.labels(operation, String(status)).observe(latencyMs / 1000);
+      this.metrics.ossCalls.observe({ operation, outcome: String(status) }, latencyMs / 1000);
       this.record(ctx, operation, bucket, time, {
         outcomeStatus: status,
         ossRequestId: result.requestId,
@@ -383,7 +390,7 @@ export class ReplicationService {
       const error = toDomainError(thrown);
       const oss = error.details.oss;
       const status = oss?.status ?? ERROR_MAPPING[error.code].httpStatus;
-      this.metrics.ossCalls.labels(operation, oss?.code ?? String(status)).observe(latencyMs / 1000);
+      this.metrics.ossCalls.observe({ operation, outcome: oss?.code ?? String(status) }, latencyMs / 1000);
       this.record(ctx, operation, bucket, time, {
         outcomeStatus: status,
         ...(oss?.requestId ? { ossRequestId: oss.requestId } : {}),

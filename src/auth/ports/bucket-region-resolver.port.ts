@@ -18,6 +18,11 @@
 export interface BucketRegionResolver {
   /** The bucket's region id without the `oss-` prefix (`cn-hangzhou`); `oss-cn-hangzhou` is tolerated. */
   regionOf(bucket: string): Promise<string>;
+  /**
+   * What `regionOf` would answer, when it is known without any I/O (e.g. cached); undefined otherwise
+   * (then the guard awaits `regionOf`). Optional: implementations without a cache leave it out.
+   */
+  cachedRegionOf?(bucket: string): string | undefined;
 }
 
 export const BUCKET_REGION_RESOLVER = Symbol('BUCKET_REGION_RESOLVER');

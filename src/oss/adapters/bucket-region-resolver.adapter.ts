@@ -14,4 +14,8 @@ export class OssBucketRegionResolver implements BucketRegionResolver {
   regionOf(bucket: string): Promise<string> {
     return this.client.resolveBucketRegion(bucket);
   }
+
+  cachedRegionOf(bucket: string): string | undefined {
+    return this.client.cachedBucketRegion(bucket);
+  }
 }

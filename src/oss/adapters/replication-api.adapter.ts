@@ -106,6 +106,11 @@ export class OssReplicationApi implements ReplicationApi {
     return { requestId: output.requestId, location: toOssLocation(output.location) };
   }
 
+  cachedBucketLocation(bucket: string): string | undefined {
+    const output = this.client.cachedBucketLocation(bucket);
+    return output === undefined ? undefined : toOssLocation(output.location);
+  }
+
   planPutRule(bucket: string, rule: NewReplicationRule): OssRequestPlan {
     return planOf('PutBucketReplication', bucket, () =>
       PutBucketReplication.serialize({ bucket, rule: ruleToWire(rule) }),

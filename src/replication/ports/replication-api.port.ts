@@ -45,6 +45,8 @@ export interface ReplicationApi {
   getLocations(bucket: string): Promise<OssCallResult & { locations: ReplicationLocationsModel }>;
   /** GetBucketLocation (cached): the bucket's own location, `oss-cn-hangzhou`. */
   getBucketLocation(bucket: string): Promise<OssCallResult & { location: string }>;
+  /** `getBucketLocation(bucket).location` when it is cached (no request); undefined otherwise. */
+  cachedBucketLocation?(bucket: string): string | undefined;
 
   /** The OSS requests the write operations would send (pure; nothing is sent). */
   planPutRule(bucket: string, rule: NewReplicationRule): OssRequestPlan;
