@@ -10,12 +10,13 @@ import {
 import {
   canonicalRequestV4,
   parseAuthorizationV4,
+  parseCredentialV4,
+  type ParsedAuthorizationV4,
   signatureV4,
   signingKeyV4,
   stringToSignV4,
   UNSIGNED_PAYLOAD,
   V4_ALGORITHM,
-  V4_TERMINATOR,
 } from '../../oss/signer/v4.js';
 import { OssError, ossError } from '../errors.js';
 import type { KeyRing } from './key-ring.js';
@@ -155,20 +156,10 @@ function verifyV1(
     : { accessKeyId, signatureVersion: 'v1' };
 }
 
-interface V4Parts {
-  accessKeyId: string;
-  date: string;
-  region: string;
-  product: string;
-  scope: string;
-  additionalHeaders: string[];
-  signature: string;
-}
-
 function verifyV4(
   req: ReceivedRequest,
   opts: VerifyOptions,
-  parts: V4Parts,
+  parts: ParsedAuthorizationV4,
   isoDate: string | undefined,
   token: string | undefined,
   presign: { expires: string } | undefined,
@@ -243,18 +234,6 @@ function verifyV4(
   return caller;
 }
 
-function parseCredential(credential: string): Omit<V4Parts, 'additionalHeaders' | 'signature'> | undefined {
-  const parts = credential.split('/');
-  if (parts.length !== 5 || parts[4] !== V4_TERMINATOR || !/^\d{8}$/.test(parts[1])) {
-    return undefined;
-  }
-  const [accessKeyId, date, region, product] = parts as [string, string, string, string];
-  if (!accessKeyId || !region || !product) {
-    return undefined;
-  }
-  return { accessKeyId, date, region, product, scope: parts.slice(1).join('/') };
-}
-
 /** Whether the request carries any credentials (header or presigned query). */
 export function hasCredentials(req: ReceivedRequest): boolean {
   return (
@@ -302,7 +281,7 @@ export function verifyRequest(req: ReceivedRequest, opts: VerifyOptions): Authen
     if (version !== V4_ALGORITHM) {
       throw ossError('InvalidArgument', {}, 'Unsupported x-oss-signature-version.');
     }
-    const credential = parseCredential(queryValue(req.query, 'x-oss-credential') ?? '');
+    const credential = parseCredentialV4(queryValue(req.query, 'x-oss-credential') ?? '');
     const signature = queryValue(req.query, 'x-oss-signature') ?? '';
     const expires = queryValue(req.query, 'x-oss-expires');
     if (!credential || !/^[0-9a-f]{64}$/.test(signature) || expires === undefined) {

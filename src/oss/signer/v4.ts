@@ -280,6 +280,22 @@ export interface ParsedAuthorizationV4 {
   signature: string;
 }
 
+/** A V4 credential `ak/yyyyMMdd/region/product/aliyun_v4_request` (header `Credential=` or `x-oss-credential`). */
+export type CredentialScopeV4 = Omit<ParsedAuthorizationV4, 'additionalHeaders' | 'signature'>;
+
+/** Parses a V4 credential; `undefined` when malformed. */
+export function parseCredentialV4(credential: string): CredentialScopeV4 | undefined {
+  const parts = credential.split('/');
+  if (parts.length !== 5 || parts[4] !== V4_TERMINATOR || !/^\d{8}$/.test(parts[1] ?? '')) {
+    return undefined;
+  }
+  const [accessKeyId, date, region, product] = parts as [string, string, string, string];
+  if (!accessKeyId || !region || !product) {
+    return undefined;
+  }
+  return { accessKeyId, date, region, product, scope: parts.slice(1).join('/') };
+}
+
 /**
  * Parses `OSS4-HMAC-SHA256 Credential=ak/date/region/product/aliyun_v4_request[,AdditionalHeaders=a;b],Signature=hex`
  * (with or without spaces after commas). Returns `undefined` when malformed.
@@ -302,21 +318,13 @@ export function parseAuthorizationV4(header: string): ParsedAuthorizationV4 | un
   if (!credential || !signature || !/^[0-9a-f]{64}$/.test(signature)) {
     return undefined;
   }
-  const parts = credential.split('/');
-  if (parts.length !== 5 || parts[4] !== V4_TERMINATOR || !/^\d{8}$/.test(parts[1] ?? '')) {
-    return undefined;
-  }
-  const [accessKeyId, date, region, product] = parts as [string, string, string, string];
-  if (!accessKeyId || !region || !product) {
+  const scope = parseCredentialV4(credential);
+  if (!scope) {
     return undefined;
   }
   const additionalRaw = fields.get('AdditionalHeaders');
   return {
-    accessKeyId,
-    date,
-    region,
-    product,
-    scope: parts.slice(1).join('/'),
+    ...scope,
     additionalHeaders: additionalRaw ? additionalRaw.split(';').filter((h) => h !== '') : [],
     signature,
   };
