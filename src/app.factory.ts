@@ -62,7 +62,7 @@ export async function createApp(
   const access = root?.child({ component: 'http' });
   if (access?.isLevelEnabled('info')) {
     // One access-log line per request (credentials are never part of it).
-    fastify.addHook('onResponse', async (req: GatewayRequest, reply) => {
+    fastify.addHook('onResponse', (req: GatewayRequest, reply, done) => {
       const caller = req.gateway?.caller as { principalId?: string } | undefined;
       access.info(
         {
@@ -75,6 +75,7 @@ export async function createApp(
         },
         'request completed',
       );
+      done();
     });
   }
   setupDocs(app, config);
