@@ -40,6 +40,21 @@ describe(SqliteWriterThread.name, () => {
     expect(ids()).toEqual(['a', 'b', 'c']);
   });
 
+  it('stores every value exactly as given: fractions, nulls, quotes and non-ASCII text', async () => {
+    reader.exec('create table v (s text, r real, z text)');
+    const values = new SqliteWriterThread(file, 'insert into v (s, r, z) values (?, ?, ?)');
+    const rows = [
+      ['he said "ok" \\ \u2028 \u00e9\u6f22\ud83d\ude00', 0.1 + 0.2, null],
+      ['', 1234.5678901234567, 'x'],
+    ];
+    try {
+      await values.insert(rows);
+    } finally {
+      await values.close();
+    }
+    expect(reader.prepare('select s, r, z from v order by rowid').raw().all()).toEqual(rows);
+  });
+
   it('rolls a failing batch back as a whole with the driver error, and keeps writing later batches', async () => {
     await writer.insert([['a', 1]]);
     await expect(
