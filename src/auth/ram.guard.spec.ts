@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Reflector } from '@nestjs/core';
+import type { ExecutionContext } from '@nestjs/common';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
@@ -89,6 +90,11 @@ function graphqlContext(
   return ctx;
 }
 
+/** The guard answers synchronously when it can; Nest awaits either form, and so do these tests. */
+async function activate(guard: RamGuard, context: ExecutionContext): Promise<boolean> {
+  return guard.canActivate(context);
+}
+
 describe(RamGuard.name, () => {
   const config = buildAppConfig({ OSS_ACCOUNT_ID: '1234567890123456' });
   const store = new PrincipalsStore({
@@ -128,21 +134,21 @@ describe(RamGuard.name, () => {
   }
 
   it('lets @Public() handlers through without credentials', async () => {
-    await expect(guard.canActivate(httpContext('health', fakeRequest({ 'x-api-key': '' })))).resolves.toBe(
+    await expect(activate(guard, httpContext('health', fakeRequest({ 'x-api-key': '' })))).resolves.toBe(
       true,
     );
     expect(audit.record).not.toHaveBeenCalled();
   });
 
   it('denies a handler that declares nothing', async () => {
-    const error = await denial(guard.canActivate(httpContext('undeclared', fakeRequest())));
+    const error = await denial(activate(guard, httpContext('undeclared', fakeRequest())));
     expect(error.code).toBe(ErrorCode.AccessDenied);
     expect(error.message).toMatch(/Handlers\.undeclared declares no permission/);
   });
 
   it('allows an HTTP request its policy allows, with the real region and handler context keys', async () => {
     const req = fakeRequest({}, { params: { bucket: 'src-1' }, body: { dest: 'dst-ok' } });
-    await expect(guard.canActivate(httpContext('putRtc', req))).resolves.toBe(true);
+    await expect(activate(guard, httpContext('putRtc', req))).resolves.toBe(true);
     expect(regions.regionOf).toHaveBeenCalledWith('src-1');
     const decision = (req as { gateway?: { decision?: RequestDecision } }).gateway?.decision;
     expect(decision).toMatchObject({
@@ -171,7 +177,7 @@ describe(RamGuard.name, () => {
 
   it('denies with the decision details when a condition fails', async () => {
     const req = fakeRequest({}, { params: { bucket: 'src-1' }, body: { dest: 'dst-other' } });
-    const error = await denial(guard.canActivate(httpContext('putRtc', req)));
+    const error = await denial(activate(guard, httpContext('putRtc', req)));
     expect(error.code).toBe(ErrorCode.AccessDenied);
     expect(error.details.authorization).toEqual({
       decision: 'ImplicitDeny',
@@ -186,7 +192,7 @@ describe(RamGuard.name, () => {
   it('reads the bucket from GraphQL arguments and the dry-run flag', async () => {
     const req = fakeRequest();
     const ctx = graphqlContext('putRtc', req, { bucket: 'src-2', dryRun: true }, 'mutation');
-    const error = await denial(guard.canActivate(ctx));
+    const error = await denial(activate(guard, ctx));
     expect(error.details.authorization?.resource).toBe('acs:oss:cn-shanghai:1234567890123456:src-2');
     expect(audit.record.mock.calls[0][0]).toMatchObject({
       transport: 'graphql',
@@ -197,13 +203,13 @@ describe(RamGuard.name, () => {
 
   it('takes the bucket of a field resolver from its parent object', async () => {
     const ctx = graphqlContext('progress', fakeRequest(), {}, 'query', { id: 'rule-1', bucket: 'src-3' });
-    await expect(guard.canActivate(ctx)).resolves.toBe(true);
+    await expect(activate(guard, ctx)).resolves.toBe(true);
     expect(regions.regionOf).toHaveBeenCalledWith('src-3');
   });
 
   it('answers 400 for an invalid bucket name before asking for its region', async () => {
     const error = await denial(
-      guard.canActivate(httpContext('putRtc', fakeRequest({}, { params: { bucket: 'Bad_Bucket' } }))),
+      activate(guard, httpContext('putRtc', fakeRequest({}, { params: { bucket: 'Bad_Bucket' } }))),
     );
     expect(error.code).toBe(ErrorCode.ValidationFailed);
     expect(regions.regionOf).not.toHaveBeenCalled();
@@ -212,7 +218,7 @@ describe(RamGuard.name, () => {
   it('uses * as the region when the bucket does not exist', async () => {
     regions.regionOf.mockRejectedValueOnce(Object.assign(new Error('gone'), { code: 'NoSuchBucket' }));
     const error = await denial(
-      guard.canActivate(httpContext('putRtc', fakeRequest({}, { params: { bucket: 'src-9' } }))),
+      activate(guard, httpContext('putRtc', fakeRequest({}, { params: { bucket: 'src-9' } }))),
     );
     expect(error.details.authorization?.resource).toBe('acs:oss:*:1234567890123456:src-9');
   });
@@ -231,14 +237,14 @@ describe(RamGuard.name, () => {
       clock,
     );
     const cachedReq = fakeRequest({}, { params: { bucket: 'src-1' }, body: { dest: 'dst-ok' } });
-    await cachingGuard.canActivate(httpContext('putRtc', cachedReq)).catch(() => undefined);
+    await activate(cachingGuard, httpContext('putRtc', cachedReq)).catch(() => undefined);
     expect(cachingRegions.regionOf).not.toHaveBeenCalled();
     expect(audit.record.mock.calls[0][0]).toMatchObject({
       resource: 'acs:oss:cn-shenzhen:1234567890123456:src-1',
     });
 
     const lookedUpReq = fakeRequest({}, { params: { bucket: 'src-2' }, body: { dest: 'dst-ok' } });
-    await cachingGuard.canActivate(httpContext('putRtc', lookedUpReq)).catch(() => undefined);
+    await activate(cachingGuard, httpContext('putRtc', lookedUpReq)).catch(() => undefined);
     expect(cachingRegions.regionOf).toHaveBeenCalledWith('src-2');
     expect(audit.record.mock.calls[1][0]).toMatchObject({
       resource: 'acs:oss:cn-beijing:1234567890123456:src-2',
@@ -246,28 +252,26 @@ describe(RamGuard.name, () => {
   });
 
   it('lets any authenticated caller through @RequiresAuthentication and audits it', async () => {
-    await expect(guard.canActivate(httpContext('me', fakeRequest()))).resolves.toBe(true);
+    await expect(activate(guard, httpContext('me', fakeRequest()))).resolves.toBe(true);
     expect(audit.record.mock.calls[0][0]).toMatchObject({ action: 'authenticated', decision: 'Allow' });
   });
 
   it('answers 401 to a caller without credentials', async () => {
-    const error = await denial(guard.canActivate(httpContext('me', fakeRequest({ 'x-api-key': '' }))));
+    const error = await denial(activate(guard, httpContext('me', fakeRequest({ 'x-api-key': '' }))));
     expect(error.code).toBe(ErrorCode.Unauthenticated);
   });
 
   it('refuses mutations but not reads while the audit store is down', async () => {
     audit.available = false;
     const mutation = await denial(
-      guard.canActivate(graphqlContext('putRtc', fakeRequest(), { bucket: 'src-1' }, 'mutation')),
+      activate(guard, graphqlContext('putRtc', fakeRequest(), { bucket: 'src-1' }, 'mutation')),
     );
     expect(mutation.code).toBe(ErrorCode.AuditUnavailable);
-    const post = await denial(guard.canActivate(httpContext('me', fakeRequest())));
+    const post = await denial(activate(guard, httpContext('me', fakeRequest())));
     expect(post.code).toBe(ErrorCode.AuditUnavailable);
-    await expect(guard.canActivate(httpContext('me', fakeRequest({}, { method: 'GET' })))).resolves.toBe(
-      true,
-    );
+    await expect(activate(guard, httpContext('me', fakeRequest({}, { method: 'GET' })))).resolves.toBe(true);
     await expect(
-      guard.canActivate(graphqlContext('progress', fakeRequest(), {}, 'query', { bucket: 'src-3' })),
+      activate(guard, graphqlContext('progress', fakeRequest(), {}, 'query', { bucket: 'src-3' })),
     ).resolves.toBe(true);
   });
 });

@@ -6,7 +6,10 @@ import { AuditService } from '../audit/audit.service.js';
 import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
 import { ERROR_MAPPING } from '../common/errors/error-mapping.js';
 import { toDomainError } from '../common/errors/to-domain-error.js';
-import { validateHandlerInput } from '../common/validation/handler-input.validator.js';
+import {
+  validateHandlerInput,
+  validateHandlerInputSettled,
+} from '../common/validation/handler-input.validator.js';
 import { requestFacts, type RequestFacts } from '../common/request-context/request-facts.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { AuthorizationService } from './authorization.service.js';
@@ -27,6 +30,9 @@ export interface RequestDecision extends Decision {
   action: string;
   resource: string;
 }
+
+const PUBLIC = Symbol('public');
+const UNDECLARED = Symbol('undeclared');
 
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** Actions that change nothing although their REST form is a POST. */
@@ -62,6 +68,11 @@ function dryRunOf(facts: RequestFacts): boolean {
 @Injectable()
 export class RamGuard implements CanActivate {
   private readonly logger = new Logger(RamGuard.name);
+  /** Each handler's declared permission, read from its metadata once. */
+  private readonly requirements = new WeakMap<
+    object,
+    ActionRequirement | typeof PUBLIC | typeof UNDECLARED
+  >();
 
   constructor(
     private readonly reflector: Reflector,
@@ -72,41 +83,70 @@ export class RamGuard implements CanActivate {
     @Inject(AUTH_CLOCK) private readonly clock: Clock,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    const targets = [context.getHandler(), context.getClass()];
-    const requirement = this.reflector.getAllAndOverride<ActionRequirement | undefined>(
-      REQUIRES_ACTION,
-      targets,
-    );
-    if (!requirement) {
-      if (this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC, targets) === true) {
-        return true;
-      }
-      const name = `${context.getClass().name}.${context.getHandler().name}`;
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    const requirement = this.requirementOf(context);
+    if (requirement === undefined) {
+      return true;
+    }
+    const type = context.getType<GqlContextType>();
+    if (type !== 'http' && type !== 'graphql') {
+      throw new DomainError(ErrorCode.AccessDenied, `Transport ${type} is not supported.`);
+    }
+    const facts = requestFacts(context);
+    // The usual request (API key, input the validation fast path settles, bucket region cached) is
+    // decided without a single await; anything else takes the asynchronous path, in the same order.
+    const caller = this.authenticator.authenticateSettled(facts.req);
+    if (caller === undefined || !validateHandlerInputSettled(context, facts)) {
+      return this.activateAsync(context, facts, requirement, caller);
+    }
+    this.refuseMutationWhileAuditDown(context, facts, requirement);
+    const resource = this.authorization.cachedResource(requirement.resource, facts);
+    if (resource === undefined) {
+      return this.activateAsync(context, facts, requirement, caller);
+    }
+    return this.authorize(facts, caller, requirement, resource);
+  }
+
+  /** The permission a handler declares; undefined for `@Public()`; denies a handler that declares neither. */
+  private requirementOf(context: ExecutionContext): ActionRequirement | undefined {
+    const handler = context.getHandler();
+    let known = this.requirements.get(handler);
+    if (known === undefined) {
+      const targets = [handler, context.getClass()];
+      const requirement = this.reflector.getAllAndOverride<ActionRequirement | undefined>(
+        REQUIRES_ACTION,
+        targets,
+      );
+      const isPublic = this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC, targets) === true;
+      known = requirement ?? (isPublic ? PUBLIC : UNDECLARED);
+      this.requirements.set(handler, known);
+    }
+    if (known === PUBLIC) {
+      return undefined;
+    }
+    if (known === UNDECLARED) {
+      const name = `${context.getClass().name}.${handler.name}`;
       this.logger.error(`${name} declares neither @RequiresAction nor @Public: denied`);
       throw new DomainError(
         ErrorCode.AccessDenied,
         `The operation ${name} declares no permission and is denied.`,
       );
     }
-    const type = context.getType<GqlContextType>();
-    if (type !== 'http' && type !== 'graphql') {
-      throw new DomainError(ErrorCode.AccessDenied, `Transport ${type} is not supported.`);
-    }
+    return known;
+  }
 
-    const facts = requestFacts(context);
-    const caller = await this.authenticator.authenticate(facts.req);
+  private async activateAsync(
+    context: ExecutionContext,
+    facts: RequestFacts,
+    requirement: ActionRequirement,
+    settledCaller: Caller | undefined,
+  ): Promise<boolean> {
+    const caller = settledCaller ?? (await this.authenticator.authenticate(facts.req));
     // authenticate → validate input → authorize (DESIGN §5): bad input is a 400 for every caller.
     await validateHandlerInput(context, facts);
-    if (!this.audit.available && isMutation(context, facts, requirement.action)) {
-      throw new DomainError(
-        ErrorCode.AuditUnavailable,
-        'The audit trail cannot be written right now, so changes are refused; reads still work. Try again shortly.',
-      );
-    }
+    this.refuseMutationWhileAuditDown(context, facts, requirement);
     let resource: string;
     try {
-      // The region is usually cached: skip the async lookup then (this runs on every request).
       resource =
         this.authorization.cachedResource(requirement.resource, facts) ??
         (await this.authorization.resource(requirement.resource, facts));
@@ -116,6 +156,29 @@ export class RamGuard implements CanActivate {
       this.auditFailedLookup(facts, caller, requirement, error);
       throw error;
     }
+    return this.authorize(facts, caller, requirement, resource);
+  }
+
+  private refuseMutationWhileAuditDown(
+    context: ExecutionContext,
+    facts: RequestFacts,
+    requirement: ActionRequirement,
+  ): void {
+    if (!this.audit.available && isMutation(context, facts, requirement.action)) {
+      throw new DomainError(
+        ErrorCode.AuditUnavailable,
+        'The audit trail cannot be written right now, so changes are refused; reads still work. Try again shortly.',
+      );
+    }
+  }
+
+  /** Decides, records the decision (metrics and audit) and throws the 403 of anything but Allow. */
+  private authorize(
+    facts: RequestFacts,
+    caller: Caller,
+    requirement: ActionRequirement,
+    resource: string,
+  ): true {
     const {
       context: conditions,
       sourceIp,

@@ -2,7 +2,7 @@ import type { ArgumentMetadata, ExecutionContext, Paramtype } from '@nestjs/comm
 import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants.js';
 import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum.js';
 import type { RequestFacts } from '../request-context/request-facts.js';
-import { gatewayValidationPipe } from './validation.pipe.js';
+import { gatewayValidationPipe, NOT_SETTLED } from './validation.pipe.js';
 
 /** GraphQL's `@Args()` parameter type (`GqlParamtype.ARGS` in @nestjs/graphql). */
 const GQL_ARGS = 3;
@@ -13,10 +13,17 @@ interface RouteArgument {
 }
 
 interface InputArgument {
-  paramtype: Paramtype;
-  data?: string;
-  metatype: unknown;
+  /** What the pipe is told about this argument (built once per handler). */
+  metadata: ArgumentMetadata;
   read(facts: RequestFacts): unknown;
+}
+
+function metadataOf(paramtype: Paramtype, data: string | undefined, metatype: unknown): ArgumentMetadata {
+  return {
+    type: paramtype,
+    metatype: metatype as ArgumentMetadata['metatype'],
+    ...(data !== undefined ? { data } : {}),
+  };
 }
 
 const plan = new WeakMap<object, InputArgument[]>();
@@ -58,13 +65,16 @@ function inputsOf(context: ExecutionContext, graphql: boolean): InputArgument[] 
     const metatype = types[arg.index];
     if (graphql) {
       if (type === GQL_ARGS) {
-        inputs.push({ paramtype: 'body', data, metatype, read: (f) => pick(f.args, data) });
+        inputs.push({ metadata: metadataOf('body', data, metatype), read: (f) => pick(f.args, data) });
       }
       continue;
     }
     const source = HTTP_SOURCES.get(type);
     if (source) {
-      inputs.push({ paramtype: source.paramtype, data, metatype, read: (f) => pick(source.from(f), data) });
+      inputs.push({
+        metadata: metadataOf(source.paramtype, data, metatype),
+        read: (f) => pick(source.from(f), data),
+      });
     }
   }
   plan.set(handler, inputs);
@@ -78,11 +88,20 @@ function inputsOf(context: ExecutionContext, graphql: boolean): InputArgument[] 
  */
 export async function validateHandlerInput(context: ExecutionContext, facts: RequestFacts): Promise<void> {
   for (const input of inputsOf(context, facts.transport === 'graphql')) {
-    const metadata: ArgumentMetadata = {
-      type: input.paramtype,
-      metatype: input.metatype as ArgumentMetadata['metatype'],
-      ...(input.data !== undefined ? { data: input.data } : {}),
-    };
-    await gatewayValidationPipe.transform(input.read(facts), metadata);
+    await gatewayValidationPipe.transform(input.read(facts), input.metadata);
   }
+}
+
+/**
+ * {@link validateHandlerInput} without waiting: true when every input was settled synchronously
+ * (already validated, or certainly valid by the pipe's fast path); false when any needs the full
+ * pipe, and then the caller must run {@link validateHandlerInput}.
+ */
+export function validateHandlerInputSettled(context: ExecutionContext, facts: RequestFacts): boolean {
+  for (const input of inputsOf(context, facts.transport === 'graphql')) {
+    if (gatewayValidationPipe.transformSettled(input.read(facts), input.metadata) === NOT_SETTLED) {
+      return false;
+    }
+  }
+  return true;
 }

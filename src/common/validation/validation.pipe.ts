@@ -147,6 +147,9 @@ export function flattenValidationErrors(errors: ValidationError[], parent = ''):
   });
 }
 
+/** {@link GatewayValidationPipe.transformSettled}: this input needs the full, asynchronous pipe. */
+export const NOT_SETTLED: unique symbol = Symbol('notSettled');
+
 /**
  * The global pipe: DTO classes validate both REST bodies/queries and GraphQL inputs/args.
  *
@@ -190,6 +193,27 @@ export class GatewayValidationPipe extends ValidationPipe {
     if (key) {
       this.remember(key, metadata.metatype, result);
     }
+    return result;
+  }
+
+  /**
+   * The synchronous part of {@link transform}: the remembered or fast-path result, or
+   * {@link NOT_SETTLED} when the input needs the full (asynchronous) pipe. Never throws: every
+   * rejection comes from the full pipe, with its messages.
+   */
+  transformSettled(value: unknown, metadata: ArgumentMetadata): unknown {
+    if (metadata.type === 'custom' || typeof value !== 'object' || value === null) {
+      return NOT_SETTLED;
+    }
+    const earlier = this.resultsOf(value)?.get(metadata.metatype);
+    if (earlier !== undefined) {
+      return earlier;
+    }
+    const result = this.fastTransform(value, metadata);
+    if (result === undefined) {
+      return NOT_SETTLED;
+    }
+    this.remember(value, metadata.metatype, result);
     return result;
   }
 
