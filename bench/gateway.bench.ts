@@ -7,6 +7,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Pool } from 'undici';
 import { createApp } from '../src/app.factory.js';
+import { AuditService } from '../src/audit/audit.service.js';
 import { buildAppConfig, type OssCredentialsConfig } from '../src/config/app.config.js';
 import { prepareEmbedded, type EmbeddedEnvironment } from '../src/embedded/prepare-embedded.js';
 import { encodeQuery } from '../src/oss/endpoint.js';
@@ -30,7 +31,7 @@ export interface GatewayBenchOptions {
   /** Warm-up per target and round, not measured (default 1 s). */
   warmupSec?: number;
   /**
-   * Rounds (default 2). Each round measures every target in turn, so background load on the machine
+   * Rounds (default 3). Each round measures every target in turn, so background load on the machine
    * hits all of them alike; each target's best round is reported.
    */
   rounds?: number;
@@ -139,6 +140,18 @@ async function load(target: Target, connections: number, duration: number): Prom
   });
 }
 
+/**
+ * Lets the previous load's after-effects finish before a measurement starts, so no target pays for
+ * another: the audit events still queued are written (the writer thread would otherwise compete with
+ * the next target for CPU), and a full collection clears the previous load's garbage (`npm run bench`
+ * runs with `--expose-gc`).
+ */
+async function settle(audit: AuditService): Promise<void> {
+  await audit.flush();
+  (globalThis as { gc?: () => void }).gc?.();
+  await new Promise((resolve) => setTimeout(resolve, 100));
+}
+
 function expectRule(status: number, body: string, where: string): void {
   if (status !== 200) {
     throw new Error(`${where} answered ${status}: ${body.slice(0, 300)}`);
@@ -157,7 +170,7 @@ export async function runGatewayBench(options: GatewayBenchOptions = {}): Promis
   const duration = options.durationSec ?? 5;
   const warmup = options.warmupSec ?? 1;
   const connections = options.connections ?? 50;
-  const rounds = Math.max(1, options.rounds ?? 2);
+  const rounds = Math.max(1, options.rounds ?? 3);
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
 
   const dataDir = await mkdtemp(join(tmpdir(), 'gateway-bench-'));
@@ -209,12 +222,14 @@ export async function runGatewayBench(options: GatewayBenchOptions = {}): Promis
     for (const target of targets) {
       await probe(target);
     }
+    const audit = app.get(AuditService);
     const best = new Map<Target, AutocannonResult>();
     for (let round = 1; round <= rounds; round += 1) {
       for (const target of targets) {
         if (warmup > 0) {
           await load(target, connections, warmup);
         }
+        await settle(audit);
         const result = await load(target, connections, duration);
         if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) {
           throw new Error(

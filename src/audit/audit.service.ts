@@ -64,7 +64,6 @@ export class AuditService implements OnModuleInit, BeforeApplicationShutdown, On
   private closed = false;
   private readonly written?: Counter;
   private readonly dropped?: Counter;
-  private readonly depth?: Gauge;
 
   constructor(
     private readonly store: AuditStore,
@@ -87,10 +86,15 @@ export class AuditService implements OnModuleInit, BeforeApplicationShutdown, On
         help: 'Audit events lost: queue full during a store outage, or still queued at shutdown.',
         registers: [metrics.registry],
       });
-      this.depth = new Gauge({
+      const queue = (): number => this.queue.length;
+      new Gauge({
         name: 'gateway_audit_queue_depth',
         help: 'Audit events waiting in memory to be written.',
         registers: [metrics.registry],
+        // Read when scraped, not maintained per event.
+        collect() {
+          this.set(queue());
+        },
       });
     }
   }
@@ -142,7 +146,6 @@ export class AuditService implements OnModuleInit, BeforeApplicationShutdown, On
     }
     const event = storedEvent(input, this.ids.next(), bucketFromResource(input.resource));
     this.queue.push(event);
-    this.depth?.set(this.queue.length);
     if (this.closed) {
       this.logger.warn(
         `audit event recorded after shutdown will not be written (request ${input.requestId})`,
@@ -291,7 +294,6 @@ export class AuditService implements OnModuleInit, BeforeApplicationShutdown, On
         const batch = this.queue.slice(0, this.settings.batchSize);
         await this.store.insert(batch);
         this.queue.splice(0, batch.length);
-        this.depth?.set(this.queue.length);
         this.written?.inc(batch.length);
         this.markUp();
       }

@@ -49,10 +49,6 @@ function isMutation(context: ExecutionContext, facts: RequestFacts, action: stri
   return !READ_METHODS.has(facts.req.method.toUpperCase());
 }
 
-function copyStatements<T extends object>(statements: readonly T[]): T[] {
-  return statements.length === 0 ? [] : statements.map((m) => ({ ...m }));
-}
-
 function dryRunOf(facts: RequestFacts): boolean {
   const fromQuery = facts.query.dryRun;
   const fromBody = (facts.body as { dryRun?: unknown } | undefined)?.dryRun;
@@ -206,7 +202,8 @@ export class RamGuard implements CanActivate {
       action: requirement.action,
       resource,
       decision: decision.decision,
-      matchedStatements: copyStatements(decision.matchedStatements),
+      // A fresh array per evaluation, of frozen entries: safe to keep as it is.
+      matchedStatements: decision.matchedStatements,
       operation:
         facts.transport === 'graphql'
           ? `${facts.parentType}.${facts.fieldName}`
