@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DomainError, ErrorCode } from '../../common/errors/domain-error.js';
 import type { GatewayRequest } from '../../common/request-context/request-facts.js';
@@ -115,10 +115,10 @@ export class CallerAuthenticator {
   }
 
   private byApiKey(snapshot: PrincipalsSnapshot, secret: string): Caller {
-    const digest = createHash('sha256').update(secret, 'utf8').digest();
-    const hex = digest.toString('hex');
+    // One-shot hash (no Hash object per request); the digest is still compared in constant time.
+    const hex = hash('sha256', secret);
     const entry = snapshot.apiKeysByDigest.get(hex);
-    if (!entry || !timingSafeEqual(entry.digest, digest)) {
+    if (!entry || !timingSafeEqual(entry.digest, Buffer.from(hex, 'hex'))) {
       throw unauthenticated('The API key is not valid.');
     }
     let callers = this.apiKeyCallers.get(snapshot);
