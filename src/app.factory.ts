@@ -47,9 +47,11 @@ export async function createApp(
   const fastify = app.getHttpAdapter().getInstance();
   const metrics = app.get(MetricsService);
   // Callback-style hooks (not async): they run on every request, and need no promise.
-  fastify.addHook('onSend', (req, reply, payload, done) => {
+  // Set when the request arrives, so every answer carries it (errors and 404s included) without an
+  // onSend hook in the way of each payload.
+  fastify.addHook('onRequest', (req, reply, done) => {
     void reply.header('x-request-id', req.id);
-    done(null, payload);
+    done();
   });
   fastify.addHook('onResponse', (req, reply, done) => {
     // observe(labels, value) rather than labels(…).observe(…): no per-request child closures.

@@ -35,6 +35,32 @@ describe('request flow: authenticate → validate → authorize', () => {
     principals?.cleanup();
   });
 
+  it('returns the request id on every answer: success, 401, 404 route, 400; a well-formed id given is kept', async () => {
+    const ok = await t.request
+      .get('/v1/buckets/flow-src/replication/rules')
+      .set('x-api-key', viewer.secret)
+      .set('x-request-id', 'flow-echo-1')
+      .expect(200);
+    expect(ok.headers['x-request-id']).toBe('flow-echo-1');
+    const minted = [
+      await t.request.get('/v1/buckets/flow-src/replication/rules').expect(401),
+      await t.request.get('/v1/no-such-route').set('x-api-key', viewer.secret).expect(404),
+      await t.request
+        .get('/v1/buckets/Bad_Bucket/replication/rules')
+        .set('x-api-key', viewer.secret)
+        .expect(400),
+      await t.request
+        .get('/v1/buckets/flow-src/replication/rules')
+        .set('x-request-id', 'bad id!')
+        .expect(401),
+    ];
+    for (const res of minted) {
+      expect(res.headers['x-request-id']).toMatch(
+        /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+      );
+    }
+  });
+
   it('answers 401 before looking at the input of an unauthenticated caller', async () => {
     const res = await t.request.post('/v1/buckets/flow-src/replication/rules').send(INVALID_RULE).expect(401);
     expect(res.body.code).toBe('UNAUTHENTICATED');

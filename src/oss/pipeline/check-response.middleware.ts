@@ -94,10 +94,11 @@ export function parseServiceError(response: OssHttpResponse): OssServiceError {
 }
 
 /** Turns every non-2xx response into an `OssServiceError`. */
-export const checkResponseMiddleware: Middleware = (next) => async (ctx) => {
-  const response = await next(ctx);
+export const checkResponseMiddleware: Middleware = (next) => (ctx) => next(ctx).then(checkStatus);
+
+function checkStatus(response: OssHttpResponse): OssHttpResponse {
   if (response.status < 200 || response.status >= 300) {
     throw parseServiceError(response);
   }
   return response;
-};
+}
