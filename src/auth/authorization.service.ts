@@ -14,6 +14,7 @@ import {
   evaluate,
   REPLICATION_ACTIONS,
   type ContextValue,
+  type RequestContext,
   type Decision,
   type DecisionKind,
 } from './ram/index.js';
@@ -28,7 +29,8 @@ export const GatewayConditionKey = {
 } as const;
 
 export interface RequestConditionContext {
-  context: Record<string, ContextValue>;
+  /** Built on first call (the RAM engine asks only when a statement has conditions), then reused. */
+  context: () => Record<string, ContextValue>;
   sourceIp: string | undefined;
   userAgent: string | undefined;
 }
@@ -148,30 +150,40 @@ export class AuthorizationService {
     const rawAgent = req.headers['user-agent'];
     const userAgent =
       typeof rawAgent === 'string' && rawAgent !== '' ? rawAgent.slice(0, MAX_USER_AGENT) : undefined;
-    const context: Record<string, ContextValue> = {
-      [GatewayConditionKey.CurrentTime]: this.clock().toISOString(),
-      [GatewayConditionKey.SecureTransport]: secure ? 'true' : 'false',
-    };
-    if (sourceIp !== undefined) {
-      context[GatewayConditionKey.SourceIp] = sourceIp;
-    }
-    if (caller.keyId !== undefined) {
-      context[GatewayConditionKey.AccessId] = caller.keyId;
-    }
-    if (userAgent !== undefined) {
-      context[GatewayConditionKey.UserAgent] = userAgent;
-    }
-    if (extra !== undefined) {
-      for (const [key, value] of Object.entries(extra)) {
-        if (value !== undefined && !key.toLowerCase().startsWith('acs:')) {
-          context[key] = value;
+    const time = this.clock();
+    let context: Record<string, ContextValue> | undefined;
+    const build = (): Record<string, ContextValue> => {
+      const built: Record<string, ContextValue> = {
+        [GatewayConditionKey.CurrentTime]: time.toISOString(),
+        [GatewayConditionKey.SecureTransport]: secure ? 'true' : 'false',
+      };
+      if (sourceIp !== undefined) {
+        built[GatewayConditionKey.SourceIp] = sourceIp;
+      }
+      if (caller.keyId !== undefined) {
+        built[GatewayConditionKey.AccessId] = caller.keyId;
+      }
+      if (userAgent !== undefined) {
+        built[GatewayConditionKey.UserAgent] = userAgent;
+      }
+      if (extra !== undefined) {
+        for (const [key, value] of Object.entries(extra)) {
+          if (value !== undefined && !key.toLowerCase().startsWith('acs:')) {
+            built[key] = value;
+          }
         }
       }
-    }
-    return { context, sourceIp, userAgent };
+      return built;
+    };
+    return { context: () => (context ??= build()), sourceIp, userAgent };
   }
 
-  decide(caller: Caller, action: string, resource: string, context: Record<string, ContextValue>): Decision {
+  decide(
+    caller: Caller,
+    action: string,
+    resource: string,
+    context: RequestContext | (() => RequestContext),
+  ): Decision {
     return evaluate(caller.policySet, { action, resource, context });
   }
 

@@ -31,6 +31,44 @@ describe(evaluate.name, () => {
     });
   });
 
+  it('builds a context given as a function only when a statement has conditions, once, with the same decision', () => {
+    const plain = setOf({
+      Version: '1',
+      Statement: [{ Effect: 'Allow', Action: 'oss:PutBucketRtc', Resource: '*' }],
+    });
+    const conditional = setOf({
+      Version: '1',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Action: 'oss:PutBucketRtc',
+          Resource: '*',
+          Condition: { IpAddress: { 'acs:SourceIp': '10.0.0.0/8' } },
+        },
+        {
+          Effect: 'Deny',
+          Action: 'oss:PutBucketRtc',
+          Resource: '*',
+          Condition: { StringEquals: { 'acs:SecureTransport': 'false' } },
+        },
+      ],
+    });
+    const context = { 'acs:SourceIp': '10.1.2.3', 'acs:SecureTransport': 'true' };
+    let calls = 0;
+    const lazy = () => {
+      calls += 1;
+      return context;
+    };
+    const request = { action: OssAction.PutBucketRtc, resource: RESOURCE };
+
+    expect(evaluate(plain, { ...request, context: lazy }).decision).toBe('Allow');
+    expect(calls).toBe(0);
+    expect(evaluate(conditional, { ...request, context: lazy })).toEqual(
+      evaluate(conditional, { ...request, context }),
+    );
+    expect(calls).toBe(1);
+  });
+
   it('names the deciding statement with its Sid', () => {
     const set = setOf({
       Version: '1',

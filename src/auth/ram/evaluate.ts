@@ -42,6 +42,11 @@ function foldContext(context: RequestContext): Map<string, ContextValue> {
 
 const EMPTY_CONTEXT: RequestContext = Object.freeze({});
 
+function contextOf(request: EvaluationRequest): RequestContext {
+  const given = request.context;
+  return (typeof given === 'function' ? given() : given) ?? EMPTY_CONTEXT;
+}
+
 /**
  * Decides one request against compiled policies:
  * any matching Deny → ExplicitDeny (all matching Deny statements reported); else any matching Allow →
@@ -54,7 +59,6 @@ export function evaluate(set: CompiledPolicySet, request: EvaluationRequest): De
   if (candidates.length === 0) {
     return { decision: 'ImplicitDeny', matchedStatements: [], missingContextKeys: [] };
   }
-  const context = request.context ?? EMPTY_CONTEXT;
   let folded: Map<string, ContextValue> | undefined;
   let missing: Map<string, string> | undefined;
   const allows: MatchedStatement[] = [];
@@ -62,7 +66,7 @@ export function evaluate(set: CompiledPolicySet, request: EvaluationRequest): De
   for (const statement of candidates) {
     let holds = true;
     for (const condition of statement.conditions) {
-      folded ??= foldContext(context);
+      folded ??= foldContext(contextOf(request));
       const value = folded.get(condition.keyLower);
       if (value === undefined) {
         missing ??= new Map();

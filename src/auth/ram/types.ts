@@ -41,7 +41,11 @@ export type RequestContext = Readonly<Record<string, ContextValue | null | undef
 export interface EvaluationRequest {
   action: string;
   resource: string;
-  context?: RequestContext;
+  /**
+   * The condition context, or a function giving it: then it is called only when a candidate
+   * statement has conditions (at most once per evaluation), so condition-free policies never build it.
+   */
+  context?: RequestContext | (() => RequestContext);
 }
 
 export type DecisionKind = 'Allow' | 'ImplicitDeny' | 'ExplicitDeny';
