@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { QueryPair } from '../signer/types.js';
 
 /** A transport-independent description of one OSS call, before signing. */
@@ -31,7 +31,7 @@ export interface OssOperation<I, O> {
 
 /** base64 MD5, as `Content-MD5`. */
 export function contentMd5(body: string | Buffer): string {
-  return createHash('md5').update(body).digest('base64');
+  return hash('md5', body, 'base64');
 }
 
 /** `Content-Type: application/xml` + `Content-MD5` for an XML request body. */

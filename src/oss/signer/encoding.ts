@@ -1,4 +1,4 @@
-import { createHash, createHmac } from 'node:crypto';
+import { createHmac, hash } from 'node:crypto';
 
 /** RFC 3986 percent-encoding: everything except `A-Za-z0-9-._~` (and `/` when `keepSlash`). */
 export function uriEncode(value: string, keepSlash = false): string {
@@ -9,8 +9,9 @@ export function uriEncode(value: string, keepSlash = false): string {
   return keepSlash ? encoded.replace(/%2F/g, '/') : encoded;
 }
 
+/** One-shot (no Hash object): the canonical request is hashed on every signature. */
 export function sha256Hex(data: string): string {
-  return createHash('sha256').update(data, 'utf8').digest('hex');
+  return hash('sha256', data, 'hex');
 }
 
 export function hmacSha256(key: string | Buffer, data: string): Buffer {
