@@ -167,10 +167,16 @@ export class OssClient {
   }
 
   /** Runs one typed operation through the pipeline. */
-  async send<I, O>(operation: OssOperation<I, O>, input: I, options: CallOptions = {}): Promise<O> {
-    const spec = operation.serialize(input);
-    const response = await this.execute(spec, options);
-    return operation.deserialize(response, input);
+  send<I, O>(operation: OssOperation<I, O>, input: I, options: CallOptions = {}): Promise<O> {
+    // A promise chain rather than an async function: one frame less on every call. Input errors
+    // (serialize, bucket name) still arrive as a rejection, never as a synchronous throw.
+    let response: Promise<OssHttpResponse>;
+    try {
+      response = this.execute(operation.serialize(input), options);
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    return response.then((r) => operation.deserialize(r, input));
   }
 
   /** Creates one replication rule; the id is generated when absent and always returned. */

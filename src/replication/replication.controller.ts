@@ -53,9 +53,10 @@ export class ReplicationController {
   })
   @ApiOkResponse({ type: ReplicationRuleList })
   @ApiProblemResponses(400, 404)
-  async list(@Param() params: BucketArgs, @Call() ctx: CallContext): Promise<ReplicationRuleList> {
-    const rules = await this.replication.list(ctx, params.bucket);
-    return { rules: rules.map((r) => toRuleView(params.bucket, r)) };
+  list(@Param() params: BucketArgs, @Call() ctx: CallContext): Promise<ReplicationRuleList> {
+    return this.replication
+      .list(ctx, params.bucket)
+      .then((rules) => ({ rules: rules.map((r) => toRuleView(params.bucket, r)) }));
   }
 
   @Get('rules/:ruleId')

@@ -79,11 +79,10 @@ export class ReplicationService {
     this.newRuleId = ruleIds ?? randomUUID;
   }
 
-  async list(ctx: CallContext, bucket: string): Promise<ReplicationRuleModel[]> {
-    const { rules } = await this.forward(ctx, 'GetBucketReplication', bucket, false, () =>
-      this.api.listRules(bucket),
+  list(ctx: CallContext, bucket: string): Promise<ReplicationRuleModel[]> {
+    return this.forward(ctx, 'GetBucketReplication', bucket, false, () => this.api.listRules(bucket)).then(
+      (result) => result.rules,
     );
-    return rules;
   }
 
   async get(ctx: CallContext, bucket: string, ruleId: string): Promise<ReplicationRuleModel> {
