@@ -141,16 +141,17 @@ export class RamGuard implements CanActivate {
     // authenticate → validate input → authorize (DESIGN §5): bad input is a 400 for every caller.
     await validateHandlerInput(context, facts);
     this.refuseMutationWhileAuditDown(context, facts, requirement);
-    let resource: string;
-    try {
-      resource =
-        this.authorization.cachedResource(requirement.resource, facts) ??
-        (await this.authorization.resource(requirement.resource, facts));
-    } catch (error) {
-      // The bucket's region could not be discovered (OSS unreachable, refused…): no decision can be
-      // made, so the call fails closed — and the forwarded GetBucketLocation is audited all the same.
-      this.auditFailedLookup(facts, caller, requirement, error);
-      throw error;
+    // Input errors (a bad bucket name) throw here, as on the synchronous path: no lookup was made.
+    let resource = this.authorization.cachedResource(requirement.resource, facts);
+    if (resource === undefined) {
+      try {
+        resource = await this.authorization.resource(requirement.resource, facts);
+      } catch (error) {
+        // The bucket's region could not be discovered (OSS unreachable, refused…): no decision can be
+        // made, so the call fails closed — and the forwarded GetBucketLocation is audited all the same.
+        this.auditFailedLookup(facts, caller, requirement, error);
+        throw error;
+      }
     }
     return this.authorize(facts, caller, requirement, resource);
   }
