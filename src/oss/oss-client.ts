@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { CredentialsSource } from './credentials/credentials-provider.js';
 import type { Addressing } from './endpoint.js';
 import { assertValidBucketName, EndpointResolver, normalizeRegion } from './endpoint.js';
-import { OssClientError } from './errors.js';
+import { OssClientError, rejection } from './errors.js';
 import type {
   DeleteBucketReplicationOutput,
   GetBucketLocationOutput,
@@ -174,7 +174,7 @@ export class OssClient {
     try {
       response = this.execute(operation.serialize(input), options);
     } catch (error) {
-      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+      return rejection(error);
     }
     return response.then((r) => operation.deserialize(r, input));
   }

@@ -82,10 +82,7 @@ export class CallerAuthenticator {
     if (credential.kind === 'jwt') {
       return undefined;
     }
-    const caller =
-      credential.kind === 'api-key'
-        ? this.byApiKey(this.principals.current(), credential.secret)
-        : this.refuse(credential);
+    const caller = this.byPlainCredential(this.principals.current(), credential);
     req.gateway ??= {};
     req.gateway.caller = caller;
     return caller;
@@ -95,23 +92,26 @@ export class CallerAuthenticator {
   async authenticateHeaders(headers: Record<string, string | string[] | undefined>): Promise<Caller> {
     const snapshot = this.principals.current();
     const credential = presentedCredential(headers);
-    switch (credential.kind) {
-      case 'none':
-      case 'malformed':
-        return this.refuse(credential);
-      case 'api-key':
-        return this.byApiKey(snapshot, credential.secret);
-      case 'jwt':
-        return this.byJwt(snapshot, credential.token);
-    }
+    return credential.kind === 'jwt'
+      ? this.byJwt(snapshot, credential.token)
+      : this.byPlainCredential(snapshot, credential);
   }
 
-  private refuse(credential: PresentedCredential & { kind: 'none' | 'malformed' }): never {
-    throw credential.kind === 'none'
-      ? unauthenticated(
+  /** Everything but a JWT is decided at once: an API key's caller, or the 401 for none/malformed. */
+  private byPlainCredential(
+    snapshot: PrincipalsSnapshot,
+    credential: Exclude<PresentedCredential, { kind: 'jwt' }>,
+  ): Caller {
+    switch (credential.kind) {
+      case 'none':
+        throw unauthenticated(
           'Authentication required: send Authorization: Bearer <api key or token> or X-Api-Key.',
-        )
-      : unauthenticated(`The credentials are malformed: ${credential.reason}.`);
+        );
+      case 'malformed':
+        throw unauthenticated(`The credentials are malformed: ${credential.reason}.`);
+      case 'api-key':
+        return this.byApiKey(snapshot, credential.secret);
+    }
   }
 
   private byApiKey(snapshot: PrincipalsSnapshot, secret: string): Caller {

@@ -179,19 +179,14 @@ export class GatewayValidationPipe extends ValidationPipe {
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    if (metadata.type === 'custom') {
-      // Custom parameter decorators (`@Call()`…) are not validated: nothing to remember.
-      return super.transform(value, metadata);
+    const settled = this.transformSettled(value, metadata);
+    if (settled !== NOT_SETTLED) {
+      return settled;
     }
-    const key = typeof value === 'object' && value !== null ? value : undefined;
-    const earlier = key ? this.resultsOf(key)?.get(metadata.metatype) : undefined;
-    if (earlier !== undefined) {
-      return earlier;
-    }
-    const result: unknown =
-      (key && this.fastTransform(key, metadata)) ?? (await super.transform(value, metadata));
-    if (key) {
-      this.remember(key, metadata.metatype, result);
+    const result: unknown = await super.transform(value, metadata);
+    // Custom parameter decorators (`@Call()`…) are not validated: nothing to remember.
+    if (metadata.type !== 'custom' && typeof value === 'object' && value !== null) {
+      this.remember(value, metadata.metatype, result);
     }
     return result;
   }

@@ -1,5 +1,6 @@
 import type { CredentialsSource } from '../credentials/credentials-provider.js';
 import { resolveCredentials, staticCredentials } from '../credentials/credentials-provider.js';
+import { rejection } from '../errors.js';
 import type { OssCredentials } from '../signer/types.js';
 import type { ClockSkew } from '../retry/clock-skew.js';
 import type { Signer } from '../signer/signer.js';
@@ -37,7 +38,7 @@ export function signMiddleware(options: SignMiddlewareOptions): Middleware {
         return next(sign(ctx, fixed));
       }
     } catch (error) {
-      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+      return rejection(error);
     }
     return resolveCredentials(options.credentials).then((credentials) => next(sign(ctx, credentials)));
   };
