@@ -46,6 +46,9 @@ async function stop(service: AuditService): Promise<void> {
   await service.onApplicationShutdown();
 }
 
+/** Lets every pending promise job run (setImmediate is never faked here), without moving fake time. */
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 let errorLog: { mock: { calls: unknown[][] } };
 let warnLog: { mock: { calls: unknown[][] } };
 /** The messages a Logger spy received. */
@@ -86,6 +89,47 @@ describe(AuditService.name, () => {
         service.record(decisionInput({ requestId: `r${i}` }));
       }
       await vi.waitFor(() => expect(store.inserts).toEqual([5]));
+      await stop(service);
+    });
+
+    it('leaves what arrives during a write for the next interval, unless a full batch is waiting', async () => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      const { service, store } = await started({ flushIntervalMs: 200, batchSize: 5 });
+      let release = (): void => undefined;
+      store.hold = new Promise((resolve) => (release = resolve));
+      for (let i = 0; i < 5; i += 1) {
+        service.record(decisionInput({ requestId: `full${i}` }));
+      }
+      await nextTurn();
+      expect(store.attempts).toBe(1);
+      // Arrive while the first batch is being written: not enough for a batch of their own.
+      for (let i = 0; i < 3; i += 1) {
+        service.record(decisionInput({ requestId: `late${i}` }));
+      }
+      store.hold = undefined;
+      release();
+      await nextTurn();
+      expect(store.inserts).toEqual([5]);
+      await vi.advanceTimersByTimeAsync(199);
+      expect(store.inserts).toEqual([5]);
+      expect(service.pending).toBe(3);
+      await vi.advanceTimersByTimeAsync(1);
+      await vi.waitFor(() => expect(store.inserts).toEqual([5, 3]));
+
+      // A full batch that arrives during a write goes out right after it.
+      store.hold = new Promise((resolve) => (release = resolve));
+      for (let i = 0; i < 5; i += 1) {
+        service.record(decisionInput({ requestId: `again${i}` }));
+      }
+      await nextTurn();
+      expect(store.attempts).toBe(3);
+      for (let i = 0; i < 5; i += 1) {
+        service.record(decisionInput({ requestId: `busy${i}` }));
+      }
+      store.hold = undefined;
+      release();
+      await nextTurn();
+      expect(store.inserts).toEqual([5, 3, 5, 5]);
       await stop(service);
     });
 

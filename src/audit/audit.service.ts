@@ -153,7 +153,7 @@ export class AuditService implements OnModuleInit, BeforeApplicationShutdown, On
       return;
     }
     if (this.draining) {
-      // The running drain picks this event up; it loops until the queue is empty.
+      // The running drain picks this event up, or schedules the next write when it ends.
       return;
     }
     if (this.queue.length >= this.settings.batchSize && !this.down && !this.stopped) {
@@ -172,7 +172,7 @@ export class AuditService implements OnModuleInit, BeforeApplicationShutdown, On
     while (this.draining) {
       await this.draining.catch(() => undefined);
     }
-    await this.startDrain();
+    await this.startDrain(true);
   }
 
   /** Newest first; `after` is a `nextCursor` from a previous page. */
@@ -271,11 +271,17 @@ export class AuditService implements OnModuleInit, BeforeApplicationShutdown, On
     }
   }
 
-  private startDrain(): Promise<void> {
+  /**
+   * Starts writing (or joins the write in progress). `everything`: until the queue is empty (flush,
+   * shutdown); otherwise what is queued now, then only while a full batch is waiting — the rest waits
+   * for the next interval, so under steady load the store gets few large batches rather than a stream
+   * of small ones (each batch is one transaction, and its commit costs as much as dozens of rows).
+   */
+  private startDrain(everything = false): Promise<void> {
     if (this.draining) {
       return this.draining;
     }
-    const run = this.drain().finally(() => {
+    const run = this.drain(everything).finally(() => {
       this.draining = undefined;
       this.scheduleNext();
     });
@@ -283,7 +289,7 @@ export class AuditService implements OnModuleInit, BeforeApplicationShutdown, On
     return run;
   }
 
-  private async drain(): Promise<void> {
+  private async drain(everything: boolean): Promise<void> {
     try {
       await this.ensureMigrated();
       if (this.queue.length === 0 && this.down) {
@@ -296,6 +302,10 @@ export class AuditService implements OnModuleInit, BeforeApplicationShutdown, On
         this.queue.splice(0, batch.length);
         this.written?.inc(batch.length);
         this.markUp();
+        if (!everything && this.queue.length < this.settings.batchSize) {
+          // What arrived meanwhile waits for the next interval (`scheduleNext`), unless a batch is full.
+          break;
+        }
       }
     } catch (error) {
       this.metrics?.auditDropped.inc();

@@ -2,9 +2,13 @@ import type { AuditEvent, AuditEventQueryFilter } from '../audit-event.js';
 import type { AuditCursorPosition } from '../audit-cursor.js';
 import type { AuditStore } from '../store/audit-store.js';
 
-/** Wraps a real store; while `down` every call fails as an unreachable database would. */
+/**
+ * Wraps a real store; while `down` every call fails as an unreachable database would, and while
+ * `hold` is set inserts wait for it (a slow write).
+ */
 export class FaultyAuditStore implements AuditStore {
   down = false;
+  hold: Promise<void> | undefined;
   inserts: number[] = [];
   attempts = 0;
 
@@ -31,6 +35,9 @@ export class FaultyAuditStore implements AuditStore {
     this.attempts += 1;
     if (this.down) {
       this.fail();
+    }
+    if (this.hold) {
+      await this.hold;
     }
     await this.inner.insert(events);
     this.inserts.push(events.length);
