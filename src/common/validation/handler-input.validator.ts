@@ -2,7 +2,7 @@ import type { ArgumentMetadata, ExecutionContext, Paramtype } from '@nestjs/comm
 import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants.js';
 import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum.js';
 import type { RequestFacts } from '../request-context/request-facts.js';
-import { gatewayValidationPipe, NOT_SETTLED } from './validation.pipe.js';
+import { gatewayValidationPipe } from './validation.pipe.js';
 
 /** GraphQL's `@Args()` parameter type (`GqlParamtype.ARGS` in @nestjs/graphql). */
 const GQL_ARGS = 3;
@@ -93,13 +93,13 @@ export async function validateHandlerInput(context: ExecutionContext, facts: Req
 }
 
 /**
- * {@link validateHandlerInput} without waiting: true when every input was settled synchronously
- * (already validated, or certainly valid by the pipe's fast path); false when any needs the full
- * pipe, and then the caller must run {@link validateHandlerInput}.
+ * {@link validateHandlerInput} without waiting: true when every input is settled synchronously
+ * (already validated, or certainly valid by the pipe's fast path; Nest's pipe stage then builds the
+ * instance); false when any needs the full pipe, and then the caller must run {@link validateHandlerInput}.
  */
 export function validateHandlerInputSettled(context: ExecutionContext, facts: RequestFacts): boolean {
   for (const input of inputsOf(context, facts.transport === 'graphql')) {
-    if (gatewayValidationPipe.transformSettled(input.read(facts), input.metadata) === NOT_SETTLED) {
+    if (!gatewayValidationPipe.settles(input.read(facts), input.metadata)) {
       return false;
     }
   }

@@ -52,6 +52,23 @@ describe(GatewayValidationPipe.name, () => {
     }
   });
 
+  it('answers settled input and custom parameters without a promise; settles() only checks', async () => {
+    const pipe = new GatewayValidationPipe();
+    const valid = routeParams({ bucket: 'demo-source', ruleId: 'r1' });
+    expect(pipe.settles(valid, params(BucketAndRule))).toBe(true);
+    expect(pipe.settles({ bucket: 'Bad_Bucket', ruleId: 'r1' }, params(BucketAndRule))).toBe(false);
+    expect(Object.getOwnPropertySymbols(valid)).toEqual([]);
+
+    const result = pipe.transform(valid, params(BucketAndRule));
+    expect(result).toBeInstanceOf(BucketAndRule);
+    const call = { requestId: 'r' };
+    expect(pipe.transform(call, { type: 'custom', metatype: Object })).toBe(call);
+    // What the full pipe cannot settle at once still answers through it (and rejects there).
+    const invalid = pipe.transform({ bucket: 'Bad_Bucket', ruleId: 'r1' }, params(BucketAndRule));
+    expect(invalid).toBeInstanceOf(Promise);
+    await expect(invalid).rejects.toBeInstanceOf(DomainError);
+  });
+
   it('rejects invalid input with the same problems whether or not the class was planned yet', async () => {
     const cases: unknown[] = [
       { bucket: 'Bad_Bucket', ruleId: 'r1' },

@@ -1,5 +1,10 @@
 import { createRequire } from 'node:module';
-import { type ArgumentMetadata, ValidationPipe, type ValidationError } from '@nestjs/common';
+import {
+  type ArgumentMetadata,
+  type PipeTransform,
+  ValidationPipe,
+  type ValidationError,
+} from '@nestjs/common';
 import { TransformationType } from 'class-transformer';
 import { getMetadataStorage, type ValidationArguments, ValidationTypes } from 'class-validator';
 import { DomainError, type FieldProblem } from '../errors/domain-error.js';
@@ -35,6 +40,7 @@ interface PropertyCheck {
  * it is a property copy onto a new instance.
  */
 interface FastPlan {
+  metatype: Constructor;
   name: string;
   properties: Map<string, PropertyCheck[]>;
 }
@@ -87,7 +93,7 @@ function fastPlanOf(metatype: Constructor): FastPlan | undefined {
     }
     properties.set(property, checks);
   }
-  return { name: metatype.name, properties };
+  return { metatype, name: metatype.name, properties };
 }
 
 /**
@@ -159,36 +165,33 @@ export const NOT_SETTLED: unique symbol = Symbol('notSettled');
  * on the same object, it answers the already validated and transformed instance instead of validating
  * twice.
  */
-export class GatewayValidationPipe extends ValidationPipe {
+export class GatewayValidationPipe implements PipeTransform<unknown, unknown> {
+  /** Nest's pipe (class-transformer + class-validator): every input the fast path cannot settle. */
+  private readonly full = new ValidationPipe({
+    transform: true,
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    forbidUnknownValues: true,
+    stopAtFirstError: false,
+    validationError: { target: false, value: false },
+    exceptionFactory: (errors: ValidationError[]) => DomainError.validation(flattenValidationErrors(errors)),
+  });
   private readonly validated = new WeakMap<object, Map<unknown, unknown>>();
   private readonly fastPlans = new Map<Constructor, FastPlan | undefined>();
   /** Where an input object keeps what this pipe made of it (see `remember`). */
   private readonly mark = Symbol('gatewayValidated');
 
-  constructor() {
-    super({
-      transform: true,
-      whitelist: true,
-      forbidNonWhitelisted: true,
-      forbidUnknownValues: true,
-      stopAtFirstError: false,
-      validationError: { target: false, value: false },
-      exceptionFactory: (errors: ValidationError[]) =>
-        DomainError.validation(flattenValidationErrors(errors)),
-    });
-  }
-
-  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+  /**
+   * Answers synchronously when it can (custom parameters, remembered or fast-path input), so Nest's
+   * pipe stage awaits a plain value rather than one more promise per parameter.
+   */
+  transform(value: unknown, metadata: ArgumentMetadata): unknown {
+    if (metadata.type === 'custom') {
+      // Custom parameter decorators (`@Call()`…) are not validated (`validateCustomDecorators` is off).
+      return value;
+    }
     const settled = this.transformSettled(value, metadata);
-    if (settled !== NOT_SETTLED) {
-      return settled;
-    }
-    const result: unknown = await super.transform(value, metadata);
-    // Custom parameter decorators (`@Call()`…) are not validated: nothing to remember.
-    if (metadata.type !== 'custom' && typeof value === 'object' && value !== null) {
-      this.remember(value, metadata.metatype, result);
-    }
-    return result;
+    return settled !== NOT_SETTLED ? settled : this.transformFully(value, metadata);
   }
 
   /**
@@ -204,11 +207,35 @@ export class GatewayValidationPipe extends ValidationPipe {
     if (earlier !== undefined) {
       return earlier;
     }
-    const result = this.fastTransform(value, metadata);
-    if (result === undefined) {
+    const plan = this.fastPlanFor(metadata);
+    if (plan === undefined || !passesFastPlan(plan, value)) {
       return NOT_SETTLED;
     }
-    this.remember(value, metadata.metatype, result);
+    // Building the instance again costs less than remembering it on the input for the next stage.
+    return Object.assign(new plan.metatype(), value);
+  }
+
+  /**
+   * Whether {@link transformSettled} settles this input, without building anything: how the guard
+   * checks a handler's input before authorizing it (Nest's pipe stage builds the instance after).
+   */
+  settles(value: unknown, metadata: ArgumentMetadata): boolean {
+    if (metadata.type === 'custom' || typeof value !== 'object' || value === null) {
+      return false;
+    }
+    if (this.resultsOf(value)?.has(metadata.metatype) === true) {
+      return true;
+    }
+    const plan = this.fastPlanFor(metadata);
+    return plan !== undefined && passesFastPlan(plan, value);
+  }
+
+  /** The full class-transformer + class-validator pipe; remembers what it made of an input object. */
+  private async transformFully(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const result: unknown = await this.full.transform(value, metadata);
+    if (typeof value === 'object' && value !== null) {
+      this.remember(value, metadata.metatype, result);
+    }
     return result;
   }
 
@@ -236,11 +263,11 @@ export class GatewayValidationPipe extends ValidationPipe {
   }
 
   /**
-   * The instance class-transformer and class-validator would produce for an input that certainly
-   * passes (see {@link FastPlan}); undefined whenever that is not certain, so every failure (and its
-   * messages) still comes from the full pipe.
+   * The fast plan for this parameter (see {@link FastPlan}): an input that passes it is certainly valid,
+   * and class-transformer would make it the same instance; undefined when that is not certain, so
+   * every failure (and its messages) still comes from the full pipe.
    */
-  private fastTransform(value: object, metadata: ArgumentMetadata): object | undefined {
+  private fastPlanFor(metadata: ArgumentMetadata): FastPlan | undefined {
     const metatype = metadata.metatype as Constructor | undefined;
     if (
       typeof metatype !== 'function' ||
@@ -253,10 +280,7 @@ export class GatewayValidationPipe extends ValidationPipe {
       plan = PRIMITIVE_TYPES.has(metatype) ? undefined : fastPlanOf(metatype);
       this.fastPlans.set(metatype, plan);
     }
-    if (plan === undefined || !passesFastPlan(plan, value)) {
-      return undefined;
-    }
-    return Object.assign(new metatype(), value);
+    return plan;
   }
 }
 
