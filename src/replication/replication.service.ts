@@ -362,8 +362,11 @@ export class ReplicationService {
     }
   }
 
-  /** Runs one OSS call: measures it, audits it, and turns failures into domain errors. */
-  private async forward<T extends OssCallResult>(
+  /**
+   * Runs one OSS call: measures it, audits it, and turns failures into domain errors. A promise
+   * chain rather than an async function: every forwarded call passes through here.
+   */
+  private forward<T extends OssCallResult>(
     ctx: CallContext,
     operation: ReplicationOperation,
     bucket: string,
@@ -372,19 +375,7 @@ export class ReplicationService {
   ): Promise<T> {
     const time = this.now();
     const started = performance.now();
-    try {
-      const result = await call();
-      const latencyMs = performance.now() - started;
-      const status = 'alreadyClosing' in result && result.alreadyClosing === true ? 204 : 200;
-      this.metrics.ossCalls.observe({ operation, outcome: String(status) }, latencyMs / 1000);
-      this.record(ctx, operation, bucket, time, {
-        outcomeStatus: status,
-        ossRequestId: result.requestId,
-        latencyMs: roundMs(latencyMs),
-        dryRun,
-      });
-      return result;
-    } catch (thrown) {
+    const failed = (thrown: unknown): never => {
       const latencyMs = performance.now() - started;
       const error = toDomainError(thrown);
       const oss = error.details.oss;
@@ -398,6 +389,25 @@ export class ReplicationService {
         dryRun,
       });
       throw error;
+    };
+    let pending: Promise<T>;
+    try {
+      pending = call();
+    } catch (thrown) {
+      // An adapter that throws before it returns a promise fails like one that rejects.
+      return new Promise<T>(() => failed(thrown));
     }
+    return pending.then((result) => {
+      const latencyMs = performance.now() - started;
+      const status = 'alreadyClosing' in result && result.alreadyClosing === true ? 204 : 200;
+      this.metrics.ossCalls.observe({ operation, outcome: String(status) }, latencyMs / 1000);
+      this.record(ctx, operation, bucket, time, {
+        outcomeStatus: status,
+        ossRequestId: result.requestId,
+        latencyMs: roundMs(latencyMs),
+        dryRun,
+      });
+      return result;
+    }, failed);
   }
 }
