@@ -273,6 +273,25 @@ describe(ReplicationService.name, () => {
     });
   });
 
+  it('fails and audits an adapter that throws before returning a promise like one that rejects', async () => {
+    const { api, events, service, settled } = setup();
+    vi.spyOn(api, 'listRules').mockImplementation(() => {
+      throw new DomainError(ErrorCode.UpstreamError, 'refused', {
+        oss: { code: 'InvalidAccessKeyId', message: 'refused', requestId: 'oss-1', status: 403 },
+      });
+    });
+    const failure = service.list(ctx, BUCKET);
+    expect(failure).toBeInstanceOf(Promise);
+    await expect(failure).rejects.toMatchObject({ code: ErrorCode.UpstreamError });
+    await settled();
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({
+      kind: 'oss-call',
+      ossErrorCode: 'InvalidAccessKeyId',
+      ossRequestId: 'oss-1',
+    });
+  });
+
   it('finds one rule or fails with ReplicationRuleNotFound', async () => {
     const { api, service } = setup();
     api.rules = [aRule({ id: 'a' })];

@@ -395,7 +395,7 @@ export class ReplicationService {
       pending = call();
     } catch (thrown) {
       // An adapter that throws before it returns a promise fails like one that rejects.
-      return new Promise<T>(() => failed(thrown));
+      pending = Promise.reject(toDomainError(thrown));
     }
     return pending.then((result) => {
       const latencyMs = performance.now() - started;
