@@ -161,9 +161,9 @@ export const NOT_SETTLED: unique symbol = Symbol('notSettled');
  *
  * The request flow validates input *before* authorizing it (DESIGN §5), but Nest runs guards before
  * pipes. So the guard validates a handler's inputs through this same pipe first
- * (`validateHandlerInput`), and the pipe remembers each validated object: when Nest then runs the pipe
- * on the same object, it answers the already validated and transformed instance instead of validating
- * twice.
+ * (`validateHandlerInput`). Input the full pipe validated is remembered on the input object, so Nest's
+ * pipe stage answers that instance instead of validating twice; input the fast path settles is only
+ * checked by the guard and built once, by the pipe stage.
  */
 export class GatewayValidationPipe implements PipeTransform<unknown, unknown> {
   /** Nest's pipe (class-transformer + class-validator): every input the fast path cannot settle. */
