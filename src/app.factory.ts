@@ -8,6 +8,9 @@ import { MetricsService } from './metrics/metrics.service.js';
 import { AuditEventIdGenerator } from './audit/audit-event-id.js';
 import { setupDocs } from './docs/docs.setup.js';
 import { createRootLogger, PinoNestLogger } from './common/logging/logger.js';
+import { installFastLane } from './common/http/fast-lane.js';
+import { AllExceptionsFilter } from './common/errors/all-exceptions.filter.js';
+import { RamGuard } from './auth/ram.guard.js';
 import type { GatewayRequest } from './common/request-context/request-facts.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -18,6 +21,11 @@ export interface CreateAppOptions {
    * per request. Tests and benchmarks pass `false` or a level list and get no access log.
    */
   logger?: LoggerService | NestLogLevel[] | false;
+  /**
+   * The REST fast lane for `@FastLane()` handlers (default on). Off, every request takes Nest's route:
+   * how the tests check that both paths answer alike.
+   */
+  fastLane?: boolean;
 }
 
 /** Builds the Nest application (used by main.ts, the tests and the benchmarks alike). */
@@ -43,6 +51,10 @@ export async function createApp(
   });
   app.useGlobalPipes(gatewayValidationPipe);
   app.enableShutdownHooks();
+  // Hot REST reads skip Nest's per-request glue when the guard decides at once (see `FastLane`).
+  if (options.fastLane !== false) {
+    installFastLane(app, app.get(RamGuard), new AllExceptionsFilter());
+  }
 
   const fastify = app.getHttpAdapter().getInstance();
   const metrics = app.get(MetricsService);

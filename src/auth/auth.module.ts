@@ -79,9 +79,11 @@ export class AuthModule {
         MeResolver,
         SimulationResolver,
         PermissionSurfaceVerifier,
-        { provide: APP_GUARD, useClass: RamGuard },
+        RamGuard,
+        // The one global guard; the same instance serves the REST fast lane (`installFastLane`).
+        { provide: APP_GUARD, useExisting: RamGuard },
       ],
-      exports: [PrincipalsStore, CallerAuthenticator, AuthorizationService, AUTH_CLOCK],
+      exports: [PrincipalsStore, CallerAuthenticator, AuthorizationService, AUTH_CLOCK, RamGuard],
     };
   }
 }

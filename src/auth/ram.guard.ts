@@ -80,6 +80,24 @@ export class RamGuard implements CanActivate {
   ) {}
 
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    // With `orWait`, `decide` always answers; were it ever not to, deny (fail closed).
+    return this.decide(context, true) ?? false;
+  }
+
+  /**
+   * {@link canActivate} when the decision needs no await (an API key, input the validation fast path
+   * settles, a cached bucket region): true, or the same exception. Undefined when it would need to
+   * wait; nothing has been decided, audited or counted then. For the REST fast lane.
+   */
+  decideSettled(context: ExecutionContext): true | undefined {
+    return this.decide(context, false) as true | undefined;
+  }
+
+  /**
+   * The usual request is decided without a single await; anything else takes the asynchronous path
+   * (when `orWait`), in the same order: authenticate → validate → audit check → authorize.
+   */
+  private decide(context: ExecutionContext, orWait: boolean): true | Promise<boolean> | undefined {
     const requirement = this.requirementOf(context);
     if (requirement === undefined) {
       return true;
@@ -89,16 +107,14 @@ export class RamGuard implements CanActivate {
       throw new DomainError(ErrorCode.AccessDenied, `Transport ${type} is not supported.`);
     }
     const facts = requestFacts(context);
-    // The usual request (API key, input the validation fast path settles, bucket region cached) is
-    // decided without a single await; anything else takes the asynchronous path, in the same order.
     const caller = this.authenticator.authenticateSettled(facts.req);
     if (caller === undefined || !validateHandlerInputSettled(context, facts)) {
-      return this.activateAsync(context, facts, requirement, caller);
+      return orWait ? this.activateAsync(context, facts, requirement, caller) : undefined;
     }
     this.refuseMutationWhileAuditDown(context, facts, requirement);
     const resource = this.authorization.cachedResource(requirement.resource, facts);
     if (resource === undefined) {
-      return this.activateAsync(context, facts, requirement, caller);
+      return orWait ? this.activateAsync(context, facts, requirement, caller) : undefined;
     }
     return this.authorize(facts, caller, requirement, resource);
   }

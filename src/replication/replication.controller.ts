@@ -24,6 +24,7 @@ import type { FastifyReply } from 'fastify';
 import { bucketArn, RequiresAction } from '../auth/decorators/requires-action.decorator.js';
 import { OssAction } from '../auth/ram/actions.js';
 import { ApiProblemResponses } from '../common/errors/problem.dto.js';
+import { FastLane } from '../common/http/fast-lane.js';
 import { Call, type CallContext } from './call-context.js';
 import { rulePath } from './domain/replication-rule.js';
 import { CreateReplicationRuleInput } from './dto/create-replication-rule.input.js';
@@ -45,6 +46,7 @@ export class ReplicationController {
   constructor(private readonly replication: ReplicationService) {}
 
   @Get('rules')
+  @FastLane()
   @RequiresAction(OssAction.GetBucketReplication, bucketArn('bucket'))
   @ApiOperation({
     operationId: 'listReplicationRules',
@@ -60,6 +62,7 @@ export class ReplicationController {
   }
 
   @Get('rules/:ruleId')
+  @FastLane()
   @RequiresAction(OssAction.GetBucketReplication, bucketArn('bucket'))
   @ApiOperation({
     operationId: 'getReplicationRule',
@@ -182,6 +185,7 @@ export class ReplicationController {
   }
 
   @Get('rules/:ruleId/progress')
+  @FastLane()
   @RequiresAction(OssAction.GetBucketReplicationProgress, bucketArn('bucket'))
   @ApiOperation({
     operationId: 'getReplicationProgress',
@@ -195,6 +199,7 @@ export class ReplicationController {
   }
 
   @Get('locations')
+  @FastLane()
   @RequiresAction(OssAction.GetBucketReplicationLocation, bucketArn('bucket'))
   @ApiOperation({
     operationId: 'listReplicationLocations',
