@@ -180,9 +180,11 @@ export function installFastLane(
         controller ??= app.get(mark.controller);
         const args = readers.map((read) => read(req, reply, context));
         const result = mark.handler.apply(controller, args);
-        Promise.resolve(result).then((body) => {
-          void reply.send(body);
-        }, fail);
+        Promise.resolve(result)
+          .then((body) => {
+            void reply.send(body);
+          }, fail)
+          .catch(fail);
       } catch (error) {
         fail(error);
       }
