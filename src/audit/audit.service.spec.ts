@@ -95,18 +95,27 @@ describe(AuditService.name, () => {
     it('leaves what arrives during a write for the next interval, unless a full batch is waiting', async () => {
       vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
       const { service, store } = await started({ flushIntervalMs: 200, batchSize: 5 });
-      let release = (): void => undefined;
-      store.hold = new Promise((resolve) => (release = resolve));
-      for (let i = 0; i < 5; i += 1) {
-        service.record(decisionInput({ requestId: `full${i}` }));
-      }
+      const recordMany = (prefix: string, count: number): void => {
+        for (let i = 0; i < count; i += 1) {
+          service.record(decisionInput({ requestId: `${prefix}${i}` }));
+        }
+      };
+      /** Holds the store's writes until the returned function lets them (and every later one) go. */
+      const holdWrites = (): (() => void) => {
+        let release = (): void => undefined;
+        store.hold = new Promise((resolve) => (release = resolve));
+        return () => {
+          store.hold = undefined;
+          release();
+        };
+      };
+
+      let release = holdWrites();
+      recordMany('full', 5);
       await nextTurn();
       expect(store.attempts).toBe(1);
       // Arrive while the first batch is being written: not enough for a batch of their own.
-      for (let i = 0; i < 3; i += 1) {
-        service.record(decisionInput({ requestId: `late${i}` }));
-      }
-      store.hold = undefined;
+      recordMany('late', 3);
       release();
       await nextTurn();
       expect(store.inserts).toEqual([5]);
@@ -117,16 +126,11 @@ describe(AuditService.name, () => {
       await vi.waitFor(() => expect(store.inserts).toEqual([5, 3]));
 
       // A full batch that arrives during a write goes out right after it.
-      store.hold = new Promise((resolve) => (release = resolve));
-      for (let i = 0; i < 5; i += 1) {
-        service.record(decisionInput({ requestId: `again${i}` }));
-      }
+      release = holdWrites();
+      recordMany('again', 5);
       await nextTurn();
       expect(store.attempts).toBe(3);
-      for (let i = 0; i < 5; i += 1) {
-        service.record(decisionInput({ requestId: `busy${i}` }));
-      }
-      store.hold = undefined;
+      recordMany('busy', 5);
       release();
       await nextTurn();
       expect(store.inserts).toEqual([5, 3, 5, 5]);

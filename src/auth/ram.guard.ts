@@ -80,8 +80,7 @@ export class RamGuard implements CanActivate {
   ) {}
 
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
-    // With `orWait`, `decide` always answers; were it ever not to, deny (fail closed).
-    return this.decide(context, true) ?? false;
+    return this.decide(context, true);
   }
 
   /**
@@ -90,13 +89,15 @@ export class RamGuard implements CanActivate {
    * wait; nothing has been decided, audited or counted then. For the REST fast lane.
    */
   decideSettled(context: ExecutionContext): true | undefined {
-    return this.decide(context, false) as true | undefined;
+    return this.decide(context, false);
   }
 
   /**
    * The usual request is decided without a single await; anything else takes the asynchronous path
    * (when `orWait`), in the same order: authenticate → validate → audit check → authorize.
    */
+  private decide(context: ExecutionContext, orWait: true): true | Promise<boolean>;
+  private decide(context: ExecutionContext, orWait: false): true | undefined;
   private decide(context: ExecutionContext, orWait: boolean): true | Promise<boolean> | undefined {
     const requirement = this.requirementOf(context);
     if (requirement === undefined) {

@@ -5,7 +5,6 @@ import {
   RequestMethod,
 } from '@nestjs/common';
 import {
-  CUSTOM_ROUTE_ARGS_METADATA,
   EXCEPTION_FILTERS_METADATA,
   GUARDS_METADATA,
   HEADERS_METADATA,
@@ -15,7 +14,6 @@ import {
   PIPES_METADATA,
   REDIRECT_METADATA,
   RENDER_METADATA,
-  ROUTE_ARGS_METADATA,
   SSE_METADATA,
 } from '@nestjs/common/constants.js';
 import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum.js';
@@ -24,6 +22,7 @@ import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-hos
 import { RouteConfig } from '@nestjs/platform-fastify';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
+import { routeArgumentsOf } from '../request-context/route-arguments.js';
 import { gatewayValidationPipe, NOT_SETTLED } from '../validation/validation.pipe.js';
 
 /** What `@FastLane()` leaves in the route's Fastify config. */
@@ -38,13 +37,6 @@ export interface SettledGuard {
 }
 
 type ArgumentReader = (req: FastifyRequest, reply: FastifyReply, context: ExecutionContext) => unknown;
-
-interface RouteArgument {
-  index: number;
-  data?: unknown;
-  pipes?: unknown[];
-  factory?: (data: unknown, context: ExecutionContext) => unknown;
-}
 
 /**
  * Marks a GET handler for the REST fast lane (see {@link installFastLane}). The handler keeps its Nest
@@ -89,30 +81,24 @@ function argumentReaders(mark: FastLaneMark): ArgumentReader[] {
       refuse(mark, `the lane runs only the global guard, pipe and filter, not ${key}`);
     }
   }
-  const args = (Reflect.getMetadata(ROUTE_ARGS_METADATA, controller, handler.name) ?? {}) as Record<
-    string,
-    RouteArgument
-  >;
-  const types = (Reflect.getMetadata('design:paramtypes', controller.prototype as object, handler.name) ??
-    []) as unknown[];
   const readers: ArgumentReader[] = [];
-  for (const [key, arg] of Object.entries(args)) {
+  for (const arg of routeArgumentsOf(controller, handler)) {
     if ((arg.pipes?.length ?? 0) > 0) {
       refuse(mark, 'parameter pipes are not applied by the lane');
     }
-    if (key.includes(CUSTOM_ROUTE_ARGS_METADATA) && arg.factory) {
+    if (arg.custom && arg.factory) {
       // Custom decorators (`@Call()`): their factory, as Nest calls it; the global pipe passes them through.
       const { factory, data } = arg;
       readers[arg.index] = (_req, _reply, context) => factory(data, context);
       continue;
     }
-    const type = Number(key.split(':')[0]) as RouteParamtypes;
+    const type = arg.type as RouteParamtypes;
     if ((type !== RouteParamtypes.PARAM && type !== RouteParamtypes.QUERY) || arg.data !== undefined) {
       refuse(mark, 'only whole @Param() and @Query() objects and custom decorators are supported');
     }
     const metadata: ArgumentMetadata = {
       type: type === RouteParamtypes.PARAM ? 'param' : 'query',
-      metatype: types[arg.index] as ArgumentMetadata['metatype'],
+      metatype: arg.metatype as ArgumentMetadata['metatype'],
     };
     const source = type === RouteParamtypes.PARAM ? 'params' : 'query';
     readers[arg.index] = (req) => {

@@ -1,16 +1,11 @@
 import type { ArgumentMetadata, ExecutionContext, Paramtype } from '@nestjs/common';
-import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants.js';
 import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum.js';
 import type { RequestFacts } from '../request-context/request-facts.js';
+import { routeArgumentsOf } from '../request-context/route-arguments.js';
 import { gatewayValidationPipe } from './validation.pipe.js';
 
 /** GraphQL's `@Args()` parameter type (`GqlParamtype.ARGS` in @nestjs/graphql). */
 const GQL_ARGS = 3;
-
-interface RouteArgument {
-  index: number;
-  data?: unknown;
-}
 
 interface InputArgument {
   /** What the pipe is told about this argument (built once per handler). */
@@ -51,18 +46,9 @@ function inputsOf(context: ExecutionContext, graphql: boolean): InputArgument[] 
   if (cached) {
     return cached;
   }
-  const target = context.getClass();
-  const args = (Reflect.getMetadata(ROUTE_ARGS_METADATA, target, handler.name) ?? {}) as Record<
-    string,
-    RouteArgument
-  >;
-  const types = (Reflect.getMetadata('design:paramtypes', target.prototype as object, handler.name) ??
-    []) as unknown[];
   const inputs: InputArgument[] = [];
-  for (const [key, arg] of Object.entries(args)) {
-    const type = Number(key.split(':')[0]);
-    const data = typeof arg.data === 'string' ? arg.data : undefined;
-    const metatype = types[arg.index];
+  for (const { type, data: given, metatype } of routeArgumentsOf(context.getClass(), handler)) {
+    const data = typeof given === 'string' ? given : undefined;
     if (graphql) {
       if (type === GQL_ARGS) {
         inputs.push({ metadata: metadataOf('body', data, metatype), read: (f) => pick(f.args, data) });
