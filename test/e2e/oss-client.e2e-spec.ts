@@ -331,6 +331,22 @@ describe(OssClient.name, () => {
         expect(emu.admin.getObject('e2e-dst-bj', 'a&b <c>/x')).toBeUndefined();
       });
 
+      it('keeps whitespace in rule ids and prefixes exactly, from the request to the answer', async () => {
+        const client = makeClient();
+        await client.putBucketReplication('e2e-src', {
+          id: ' rule-1',
+          prefixes: ['logs/ ', ' '],
+          destination: { bucket: 'e2e-dst-bj', location: 'oss-cn-beijing' },
+        });
+        const { rules } = await client.getBucketReplication('e2e-src');
+        expect(rules.map((r) => [r.id, r.prefixes])).toEqual([[' rule-1', ['logs/ ', ' ']]]);
+        const progress = await client.getBucketReplicationProgress('e2e-src', ' rule-1');
+        expect(progress.rule.prefixes).toEqual(['logs/ ', ' ']);
+        expect(emu.admin.getRules('e2e-src')[0].prefixes).toEqual(['logs/ ', ' ']);
+        await client.deleteBucketReplication('e2e-src', ' rule-1');
+        expect(emu.admin.getRules('e2e-src')[0].status).toBe('closing');
+      });
+
       it('reports replication destinations with their transfer-type and RTC constraints', async () => {
         const client = makeClient();
         const locations = await client.getBucketReplicationLocation('e2e-src');

@@ -228,7 +228,7 @@ export function parsePutRtcBody(body: Buffer): { id: string; enabled: boolean } 
 /** Parses a DeleteBucketReplication body: `<ReplicationRules><ID/></ReplicationRules>`. */
 export function parseDeleteReplicationBody(body: Buffer): string {
   const root = parseRoot(body, 'ReplicationRules');
-  const ids = childElements(root, 'ID').map((e) => e.text.trim());
+  const ids = childElements(root, 'ID').map((e) => e.text);
   if (ids.length === 0 || ids[0] === '') {
     throw ossError('MissingArgument', { ArgumentName: 'ID' }, 'The replication rule ID is not specified.');
   }
