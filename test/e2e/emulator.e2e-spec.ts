@@ -553,7 +553,10 @@ describe('OSS emulator over HTTP', () => {
           ruleBody({ bucket: 'hk-bucket', location: 'oss-cn-hongkong', transferType: 'internal' }),
           'InvalidArgument',
         ],
-        [ruleBody({ ...dst, transferType: 'oss_acc' }), 'InvalidArgument'],
+        [
+          ruleBody({ bucket: 'same-region', location: 'oss-cn-hangzhou', transferType: 'oss_acc' }),
+          'InvalidArgument',
+        ],
         [ruleBody({ ...dst, transferType: 'carrier-pigeon' }), 'InvalidArgument'],
         [
           ruleBody({
@@ -587,6 +590,26 @@ describe('OSS emulator over HTTP', () => {
         }),
       );
       expect(noBucket).toMatchObject({ status: 404, code: 'NoSuchBucket' });
+    });
+
+    it("accepts the PutBucketReplication documentation's sample: hangzhou → beijing with oss_acc", async () => {
+      const docSample =
+        '<?xml version="1.0" encoding="UTF-8"?>\n<ReplicationConfiguration>\n  <Rule>\n' +
+        '     <RTC>\n        <Status>enabled</Status>\n     </RTC>\n' +
+        '     <PrefixSet>\n        <Prefix>source1</Prefix>\n        <Prefix>video</Prefix>\n     </PrefixSet>\n' +
+        '     <Action>PUT</Action>\n     <Destination>\n        <Bucket>dst-bucket</Bucket>\n' +
+        '        <Location>oss-cn-beijing</Location>\n        <TransferType>oss_acc</TransferType>\n' +
+        '     </Destination>\n     <HistoricalObjectReplication>enabled</HistoricalObjectReplication>\n' +
+        '      <SyncRole>aliyunramrole</SyncRole>\n  </Rule>\n</ReplicationConfiguration>';
+      expect((await putBody(docSample)).status).toBe(200);
+      expect(emu.admin.getRules('src-bucket')).toMatchObject([
+        {
+          prefixes: ['source1', 'video'],
+          action: 'PUT',
+          destination: { bucket: 'dst-bucket', location: 'oss-cn-beijing', transferType: 'oss_acc' },
+          rtc: 'enabling',
+        },
+      ]);
     });
 
     it('refuses a second rule for the same destination with BucketReplicationAlreadyExist', async () => {

@@ -299,7 +299,8 @@ export function replicationProgressXml(
 }
 
 export function replicationLocationXml(destinations: readonly ReplicationDestination[]): XmlNode {
-  const constrained = destinations.filter((d) => d.transferTypes.includes('oss_acc'));
+  // Only destinations restricted to particular types are listed (in every sample: oss_acc across the border).
+  const constrained = destinations.filter((d) => !d.transferTypes.includes('internal'));
   const rtc = destinations.filter((d) => d.rtcSupported);
   return el('ReplicationLocation', [
     ...destinations.map((d) => el('Location', d.location)),
