@@ -165,6 +165,25 @@ export const OSS_ERRORS = {
 
 export type OssErrorCode = keyof typeof OSS_ERRORS;
 
+/**
+ * ECs OSS documents for one particular cause (its error pages, `help/en/oss/support/<EC>`), used
+ * where the cause is finer than the code's default EC.
+ */
+export const DOCUMENTED_EC = {
+  /** PutBucketReplication: HistoricalObjectReplication is neither enabled nor disabled. */
+  invalidHistoricalObjectReplication: '0031-00000011',
+  /** PutBucketRTC: the body has no ID. */
+  rtcWithoutId: '0031-00000015',
+  /** PutBucketReplication: prefixes of the rule overlap (`source` and `source/video`). */
+  overlappingPrefixes: '0031-00000019',
+  /** PutBucketReplication: Action is not ALL/PUT. */
+  invalidAction: '0031-00000023',
+  /** PutBucketRTC: the ID matches no rule. */
+  rtcRuleNotFound: '0031-00000110',
+} as const;
+
+export type DocumentedEc = (typeof DOCUMENTED_EC)[keyof typeof DOCUMENTED_EC];
+
 /** Extra elements carried in the error body after the common ones (BucketName, StringToSign, …). */
 export type OssErrorDetails = Record<string, string>;
 
@@ -190,8 +209,14 @@ export class OssError extends Error {
   }
 }
 
-export function ossError(code: OssErrorCode, details?: OssErrorDetails, message?: string): OssError {
-  return new OssError(code, message, details);
+/** An error from the table; `ec` overrides the code's default where OSS documents a finer one. */
+export function ossError(
+  code: OssErrorCode,
+  details?: OssErrorDetails,
+  message?: string,
+  ec?: DocumentedEc,
+): OssError {
+  return new OssError(code, message, details, undefined, ec);
 }
 
 /** The `<Error>` body: Code, Message, RequestId, HostId, details, EC, RecommendDoc. */

@@ -612,6 +612,17 @@ describe('OSS emulator over HTTP', () => {
       ]);
     });
 
+    it('refuses overlapping prefixes within a rule with InvalidArgument (EC 0031-00000019), not across rules', async () => {
+      const dst = { bucket: 'dst-bucket', location: 'oss-cn-beijing' };
+      const overlap = await serviceError(putBody(ruleBody({ ...dst, prefixes: ['source', 'source/video'] })));
+      expect(overlap).toMatchObject({ status: 400, code: 'InvalidArgument', ec: '0031-00000019' });
+      expect(overlap.message).toContain('"source" and "source/video"');
+      expect(emu.admin.getRules('src-bucket')).toEqual([]);
+      expect((await putBody(ruleBody({ ...dst, prefixes: ['source1', 'video'] }))).status).toBe(200);
+      const other = { bucket: 'same-region', location: 'oss-cn-hangzhou', prefixes: ['source1/video'] };
+      expect((await putBody(ruleBody(other))).status).toBe(200);
+    });
+
     it('refuses a second rule for the same destination with BucketReplicationAlreadyExist', async () => {
       const c = client();
       await putBody(ruleBody({ bucket: 'dst-bucket', location: 'oss-cn-beijing', action: 'all' }));

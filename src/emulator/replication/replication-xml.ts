@@ -1,4 +1,4 @@
-import { ossError } from '../errors.js';
+import { DOCUMENTED_EC, ossError } from '../errors.js';
 import {
   childElement,
   childElements,
@@ -47,6 +47,17 @@ export function parseRoot(body: Buffer, expectedRoot: string): XmlElement {
     );
   }
   return root;
+}
+
+/** The first two distinct prefixes of which one starts with the other (OSS refuses those, EC 0031-00000019). */
+function firstOverlap(prefixes: readonly string[]): [string, string] | undefined {
+  for (const [i, a] of prefixes.entries()) {
+    const b = prefixes.slice(i + 1).find((p) => p.startsWith(a) || a.startsWith(p));
+    if (b !== undefined) {
+      return [a, b];
+    }
+  }
+  return undefined;
 }
 
 function parseAction(raw: string | undefined): 'ALL' | 'PUT' {
@@ -116,6 +127,15 @@ export function parsePutReplicationBody(body: Buffer): RuleInput {
   }
   // An empty prefix means "whole bucket".
   const effectivePrefixes = prefixes.includes('') ? [] : [...new Set(prefixes)];
+  const overlap = firstOverlap(effectivePrefixes);
+  if (overlap) {
+    throw ossError(
+      'InvalidArgument',
+      { ArgumentName: 'Prefix', ArgumentValue: overlap.join(', ') },
+      `The prefixes of a replication rule must not overlap: "${overlap[0]}" and "${overlap[1]}".`,
+      DOCUMENTED_EC.overlappingPrefixes,
+    );
+  }
 
   const destination = childElement(rule, 'Destination');
   if (!destination) {
