@@ -682,6 +682,34 @@ describe('OSS emulator over HTTP', () => {
       );
     });
 
+    it('answers GetBucketReplicationProgress without rule-id with every rule of the bucket', async () => {
+      const c = client();
+      await c.putBucketReplication('src-bucket', {
+        id: 'to-beijing',
+        destination: { bucket: 'dst-bucket', location: 'cn-beijing' },
+      });
+      await c.putBucketReplication('src-bucket', {
+        id: 'to-hongkong',
+        destination: { bucket: 'hk-bucket', location: 'cn-hongkong', transferType: 'oss_acc' },
+        historicalObjectReplication: false,
+      });
+      emu.admin.tickReplication();
+      const raw = await c.request({
+        method: 'GET',
+        bucket: 'src-bucket',
+        query: { replicationProgress: null },
+      });
+      expect(raw.status).toBe(200);
+      expect(xmlValues(text(raw), 'ID')).toEqual(['to-beijing', 'to-hongkong']);
+      const all = await c.getBucketReplicationProgress('src-bucket', undefined);
+      expect(all.rules.map((r) => [r.rule.id, r.rule.status, r.historicalObjectProgress])).toEqual([
+        ['to-beijing', 'doing', 1],
+        ['to-hongkong', 'doing', null],
+      ]);
+      const one = await c.getBucketReplicationProgress('src-bucket', 'to-hongkong');
+      expect(one.rules.map((r) => r.rule.id)).toEqual(['to-hongkong']);
+    });
+
     it('answers 200 when deleting from a bucket without rules, and TooManyReplicationRules for two IDs', async () => {
       expect(await client().deleteBucketReplication('src-bucket', 'r1')).toMatchObject({
         alreadyClosing: false,
@@ -765,7 +793,8 @@ describe('OSS emulator over HTTP', () => {
       });
       const first = await hangzhou.getBucketReplication('scenario-src');
       expect(first.rules[0]).toMatchObject({ status: 'starting', rtc: { status: 'enabling' } });
-      const progress = () => hangzhou.getBucketReplicationProgress('scenario-src', 'scenario');
+      const progress = async () =>
+        (await hangzhou.getBucketReplicationProgress('scenario-src', 'scenario')).rules[0];
       expect((await progress()).historicalObjectProgress).toBeNull();
 
       clock.advance(1000);

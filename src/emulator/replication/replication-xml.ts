@@ -303,19 +303,21 @@ export interface ProgressView {
 }
 
 export function replicationProgressXml(
-  rule: ReplicationRuleState,
-  progress: ProgressView | undefined,
+  rules: ReadonlyArray<{ rule: ReplicationRuleState; progress: ProgressView | undefined }>,
 ): XmlNode {
-  return el('ReplicationProgress', [
-    el('Rule', [
-      ...ruleCommon(rule),
-      progress !== undefined &&
-        el('Progress', [
-          progress.historicalObject !== undefined && el('HistoricalObject', progress.historicalObject),
-          el('NewObject', progress.newObject),
-        ]),
-    ]),
-  ]);
+  return el(
+    'ReplicationProgress',
+    rules.map(({ rule, progress }) =>
+      el('Rule', [
+        ...ruleCommon(rule),
+        progress !== undefined &&
+          el('Progress', [
+            progress.historicalObject !== undefined && el('HistoricalObject', progress.historicalObject),
+            el('NewObject', progress.newObject),
+          ]),
+      ]),
+    ),
+  );
 }
 
 export function replicationLocationXml(destinations: readonly ReplicationDestination[]): XmlNode {
