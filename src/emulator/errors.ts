@@ -2,11 +2,17 @@ import { buildXml, el, type XmlNode } from './xml.js';
 
 /**
  * OSS error codes the emulator answers with: HTTP status, default message and EC.
- * ECs marked "OSS" are the values real OSS returns (reference §4); the others follow the OSS
- * `XXXX-YYYYYYYY` shape but are assigned by the emulator.
+ * ECs marked "OSS" are the values real OSS returns (reference §4, OSS's per-EC error pages); the
+ * others follow the OSS `XXXX-YYYYYYYY` shape but are assigned by the emulator, avoiding the ECs OSS
+ * documents for another cause. Where OSS documents a finer EC for one cause of a code, the throw
+ * site passes it (`DOCUMENTED_EC`).
  */
 export const OSS_ERRORS = {
-  AccessDenied: { status: 403, ec: '0003-00000001', message: 'You have no right to access this bucket.' },
+  AccessDenied: {
+    status: 403,
+    ec: '0003-00000001' /* OSS */,
+    message: 'You have no right to access this bucket.',
+  },
   InvalidAccessKeyId: {
     status: 403,
     ec: '0002-00000902', // OSS
@@ -95,7 +101,7 @@ export const OSS_ERRORS = {
   },
   BucketReplicationAlreadyExist: {
     status: 400,
-    ec: '0031-00000005',
+    ec: '0031-00000044', // OSS (error page 0031-00000044: a rule already exists for this source and destination)
     message: 'Bucket replication already exists.',
   },
   BadReplicationLocation: {
@@ -125,7 +131,7 @@ export const OSS_ERRORS = {
   },
   TooManyPrefixes: {
     status: 400,
-    ec: '0031-00000011',
+    ec: '0031-00000020', // 0031-00000011 is OSS's EC for an invalid HistoricalObjectReplication
     message: "The bucket replication rule's prefixes number is beyond limit.",
   },
   ReplicationLocationNotSupportRtc: {
@@ -145,7 +151,7 @@ export const OSS_ERRORS = {
   },
   NoSuchReplicationConfiguration: {
     status: 404,
-    ec: '0031-00000101',
+    ec: '0031-00000103', // 0031-00000101 is OSS's EC for an invalid destination bucket name
     message: 'The bucket you specified does not have replication configuration.',
   },
   NoSuchReplicationRule: {

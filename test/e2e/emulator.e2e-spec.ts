@@ -623,6 +623,47 @@ describe('OSS emulator over HTTP', () => {
       expect((await putBody(ruleBody(other))).status).toBe(200);
     });
 
+    it('answers the ECs OSS documents for an invalid history setting or Action, and PutBucketRTC without or with an unknown ID', async () => {
+      const dst = { bucket: 'dst-bucket', location: 'oss-cn-beijing' };
+      expect(await serviceError(putBody(ruleBody({ ...dst, historical: 'open' })))).toMatchObject({
+        status: 400,
+        code: 'InvalidArgument',
+        ec: '0031-00000011',
+      });
+      expect(await serviceError(putBody(ruleBody({ ...dst, action: 'SET' })))).toMatchObject({
+        status: 400,
+        code: 'InvalidArgument',
+        ec: '0031-00000023',
+      });
+      const c = client();
+      await c.putBucketReplication('src-bucket', {
+        id: 'r1',
+        destination: { bucket: 'dst-bucket', location: 'cn-beijing' },
+      });
+      const rtc = (body: string) =>
+        serviceError(
+          c.request({ method: 'PUT', bucket: 'src-bucket', query: [['rtc', null]], headers: XML, body }),
+        );
+      expect(
+        await rtc('<ReplicationRule><RTC><Status>enabled</Status></RTC></ReplicationRule>'),
+      ).toMatchObject({
+        status: 400,
+        code: 'MissingArgument',
+        ec: '0031-00000015',
+      });
+      expect(
+        await rtc('<ReplicationRule><RTC><Status>enabled</Status></RTC><ID>abcd</ID></ReplicationRule>'),
+      ).toMatchObject({ status: 404, code: 'NoSuchReplicationRule', ec: '0031-00000110' });
+      expect(
+        await serviceError(
+          c.putBucketReplication('src-bucket', {
+            id: 'r2',
+            destination: { bucket: 'dst-bucket', location: 'cn-beijing' },
+          }),
+        ),
+      ).toMatchObject({ status: 400, code: 'BucketReplicationAlreadyExist', ec: '0031-00000044' });
+    });
+
     it('refuses a second rule for the same destination with BucketReplicationAlreadyExist', async () => {
       const c = client();
       await putBody(ruleBody({ bucket: 'dst-bucket', location: 'oss-cn-beijing', action: 'all' }));

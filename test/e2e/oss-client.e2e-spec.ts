@@ -181,7 +181,7 @@ describe(OssClient.name, () => {
         expect(none).toMatchObject({
           status: 404,
           code: 'NoSuchReplicationConfiguration',
-          ec: '0031-00000101',
+          ec: '0031-00000103',
         });
 
         for (const key of ['logs/1', 'logs/2', 'logs/3', 'logs/4', 'tmp/skipped']) {
@@ -401,7 +401,7 @@ describe(OssClient.name, () => {
         expect(refused).toMatchObject({
           status: 400,
           code: 'BucketReplicationAlreadyExist',
-          ec: '0031-00000005',
+          ec: '0031-00000044',
         });
         expect(log.statuses('PutBucketReplication')).toEqual([200, 400]);
         expect(sleeps).toEqual([50]);
@@ -499,15 +499,16 @@ describe(OssClient.name, () => {
           destination: { bucket: 'e2e-dst-bj', location: 'cn-beijing' },
         });
         const calls = [
-          client.getBucketReplicationProgress('e2e-src', 'unknown'),
-          client.putBucketRtc('e2e-src', 'unknown', true),
-          client.deleteBucketReplication('e2e-src', 'unknown'),
-        ];
-        for (const call of calls) {
+          [client.getBucketReplicationProgress('e2e-src', 'unknown'), '0031-00000102'],
+          // OSS documents 0031-00000110 for a PutBucketRTC whose ID matches no rule.
+          [client.putBucketRtc('e2e-src', 'unknown', true), '0031-00000110'],
+          [client.deleteBucketReplication('e2e-src', 'unknown'), '0031-00000102'],
+        ] as const;
+        for (const [call, ec] of calls) {
           expect(await serviceError(call)).toMatchObject({
             status: 404,
             code: 'NoSuchReplicationRule',
-            ec: '0031-00000102',
+            ec,
             requestId: expect.stringMatching(REQUEST_ID),
           });
         }
@@ -528,7 +529,7 @@ describe(OssClient.name, () => {
         expect(error).toMatchObject({
           status: 400,
           code: 'BucketReplicationAlreadyExist',
-          ec: '0031-00000005',
+          ec: '0031-00000044',
         });
         expect(log.statuses('PutBucketReplication')).toEqual([200, 400]);
       });

@@ -1,4 +1,4 @@
-import { DOCUMENTED_EC, ossError } from '../errors.js';
+import { DOCUMENTED_EC, ossError, type DocumentedEc } from '../errors.js';
 import {
   childElement,
   childElements,
@@ -71,12 +71,18 @@ function parseAction(raw: string | undefined): 'ALL' | 'PUT' {
       'InvalidArgument',
       { ArgumentName: 'Action', ArgumentValue: raw },
       'The Action must be ALL or PUT.',
+      DOCUMENTED_EC.invalidAction,
     );
   }
   return tokens.includes('ALL') || tokens.includes('DELETE') ? 'ALL' : 'PUT';
 }
 
-function enabledDisabled(name: string, raw: string | undefined, fallback: boolean): boolean {
+function enabledDisabled(
+  name: string,
+  raw: string | undefined,
+  fallback: boolean,
+  ec?: DocumentedEc,
+): boolean {
   if (raw === undefined || raw === '') {
     return fallback;
   }
@@ -87,6 +93,7 @@ function enabledDisabled(name: string, raw: string | undefined, fallback: boolea
     'InvalidArgument',
     { ArgumentName: name, ArgumentValue: raw },
     `${name} must be enabled or disabled.`,
+    ec,
   );
 }
 
@@ -207,6 +214,7 @@ export function parsePutReplicationBody(body: Buffer): RuleInput {
       'HistoricalObjectReplication',
       childText(rule, 'HistoricalObjectReplication'),
       true,
+      DOCUMENTED_EC.invalidHistoricalObjectReplication,
     ),
   };
   if (id) {
@@ -235,7 +243,12 @@ export function parsePutRtcBody(body: Buffer): { id: string; enabled: boolean } 
   const root = parseRoot(body, 'ReplicationRule');
   const id = childText(root, 'ID');
   if (!id) {
-    throw ossError('MissingArgument', { ArgumentName: 'ID' }, 'The replication rule ID is not specified.');
+    throw ossError(
+      'MissingArgument',
+      { ArgumentName: 'ID' },
+      'The replication rule ID is not specified.',
+      DOCUMENTED_EC.rtcWithoutId,
+    );
   }
   const rtc = childElement(root, 'RTC');
   const status = rtc ? childText(rtc, 'Status') : undefined;
