@@ -4,30 +4,13 @@ import { join } from 'node:path';
 import type { AppConfig } from '../config/app.config.js';
 import { emulatorConfigFromEnv } from '../emulator/config.js';
 import { startEmulator, type Emulator } from '../emulator/emulator-server.js';
-import { OssError } from '../emulator/errors.js';
+import { DEMO_RULE, seedDemo } from '../emulator/demo-seed.js';
 import type { EmulatorOptions } from '../emulator/options.js';
 import { isOssServiceError } from '../oss/errors.js';
 import { OssClient } from '../oss/oss-client.js';
 import { DEMO_CALLERS, demoPrincipalsYaml, type DemoCaller } from './demo-principals.js';
 
-/** The demo buckets: one per region, so cross-region replication can be tried at once. */
-export const DEMO_BUCKETS = Object.freeze([
-  { name: 'demo-source', region: 'cn-hangzhou' },
-  { name: 'demo-replica', region: 'cn-beijing' },
-  { name: 'demo-archive', region: 'cn-shanghai' },
-] as const);
-
-/** The seeded rule: demo-source → demo-replica, historical replication under way at start-up. */
-export const DEMO_RULE = Object.freeze({
-  id: 'demo-logs-and-images-to-beijing',
-  prefixes: ['logs/', 'images/'],
-  action: 'ALL' as const,
-  destination: { bucket: 'demo-replica', location: 'oss-cn-beijing', transferType: 'internal' as const },
-  historicalObjectReplication: true,
-});
-
-/** Objects seeded into demo-source: `logs/…` and `images/…` (replicated) plus `reports/…` (not). */
-export const DEMO_OBJECT_COUNTS = Object.freeze({ logs: 400, images: 200, reports: 20 });
+export { DEMO_BUCKETS, DEMO_OBJECT_COUNTS, DEMO_RULE, demoObjects } from '../emulator/demo-seed.js';
 
 /**
  * Replication rate of the embedded emulator unless `EMULATOR_REPLICATION_OBJECTS_PER_SECOND` is set:
@@ -73,66 +56,8 @@ function emulatorOptions(config: AppConfig, overrides: Partial<EmulatorOptions> 
   };
 }
 
-function pad(n: number, width: number): string {
-  return String(n).padStart(width, '0');
-}
-
-/** Deterministic demo objects (small text bodies; "images" are tiny placeholder payloads). */
-export function demoObjects(): Array<{ key: string; body: string; contentType: string }> {
-  const out: Array<{ key: string; body: string; contentType: string }> = [];
-  for (let i = 0; i < DEMO_OBJECT_COUNTS.logs; i += 1) {
-    const day = pad(1 + (i % 28), 2);
-    out.push({
-      key: `logs/2024-03-${day}/app-${pad(i, 4)}.log`,
-      body: `2024-03-${day}T10:${pad(i % 60, 2)}:00Z INFO request ${i} served in ${(i * 7) % 250} ms\n`,
-      contentType: 'text/plain',
-    });
-  }
-  for (let i = 0; i < DEMO_OBJECT_COUNTS.images; i += 1) {
-    out.push({
-      key: `images/catalog/item-${pad(i, 4)}.png`,
-      body: `demo image placeholder ${i}`,
-      contentType: 'image/png',
-    });
-  }
-  for (let i = 0; i < DEMO_OBJECT_COUNTS.reports; i += 1) {
-    out.push({
-      key: `reports/2024/q${1 + (i % 4)}-${pad(i, 2)}.csv`,
-      body: `region,bytes\ncn-hangzhou,${i * 1024}\n`,
-      contentType: 'text/csv',
-    });
-  }
-  return out;
-}
-
-function createBucketIfMissing(emulator: Emulator, name: string, region: string): boolean {
-  try {
-    emulator.admin.createBucket(name, region);
-    return true;
-  } catch (error) {
-    if (isAlreadyExists(error)) {
-      return false;
-    }
-    throw error;
-  }
-}
-
-function isAlreadyExists(error: unknown): boolean {
-  return error instanceof OssError && error.code === 'BucketAlreadyExists';
-}
-
-/** Seeds buckets, objects and the demo rule; idempotent when the emulator keeps state in EMULATOR_DATA_DIR. */
+/** Seeds the demo buckets, objects and rule (shared with `EMULATOR_SEED=demo` of `npm run emulator`). */
 async function seed(emulator: Emulator, config: AppConfig): Promise<void> {
-  const created = DEMO_BUCKETS.map((b) => createBucketIfMissing(emulator, b.name, b.region));
-  if (created[0]) {
-    for (const o of demoObjects()) {
-      emulator.admin.putObject('demo-source', o.key, o.body, o.contentType);
-    }
-  }
-  if (emulator.admin.getRules('demo-source').some((r) => r.id === DEMO_RULE.id)) {
-    return;
-  }
-  // The rule goes in the way every other call does: signed, over HTTP, through our OSS client.
   const client = new OssClient({
     region: 'cn-hangzhou',
     endpoint: emulator.url,
@@ -143,11 +68,7 @@ async function seed(emulator: Emulator, config: AppConfig): Promise<void> {
     retry: config.oss.retry,
   });
   try {
-    await client.putBucketReplication('demo-source', {
-      ...DEMO_RULE,
-      prefixes: [...DEMO_RULE.prefixes],
-      destination: { ...DEMO_RULE.destination },
-    });
+    await seedDemo(emulator, client);
   } catch (error) {
     if (!isOssServiceError(error)) {
       throw error;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { emulatorConfigFromEnv, EmulatorConfigError } from './config.js';
+import { emulatorConfigFromEnv, EmulatorConfigError, emulatorSeedFromEnv } from './config.js';
 
 describe(emulatorConfigFromEnv.name, () => {
   it('defaults to 127.0.0.1:9000 with demo credentials and the default regions', () => {
@@ -70,5 +70,51 @@ describe(emulatorConfigFromEnv.name, () => {
     expect(() =>
       emulatorConfigFromEnv({ EMULATOR_REGIONS: 'cn-beijing', EMULATOR_DEFAULT_REGION: 'cn-hangzhou' }),
     ).toThrow(/EMULATOR_DEFAULT_REGION/);
+  });
+});
+
+describe(emulatorSeedFromEnv.name, () => {
+  it('seeds nothing by default, the demo set for EMULATOR_SEED=demo and the listed buckets in order', () => {
+    expect(emulatorSeedFromEnv({})).toEqual({ demo: false, buckets: [] });
+    expect(emulatorSeedFromEnv({ EMULATOR_SEED: 'none' })).toEqual({ demo: false, buckets: [] });
+    expect(
+      emulatorSeedFromEnv({
+        EMULATOR_SEED: ' Demo ',
+        EMULATOR_BUCKETS: 'logs-a:cn-shenzhen, hk-b:oss-cn-hongkong',
+      }),
+    ).toEqual({
+      demo: true,
+      buckets: [
+        { name: 'logs-a', region: 'cn-shenzhen' },
+        { name: 'hk-b', region: 'cn-hongkong' },
+      ],
+    });
+  });
+
+  it.each([
+    [{ EMULATOR_SEED: 'yes' }, 'EMULATOR_SEED: must be demo or none'],
+    [{ EMULATOR_BUCKETS: 'just-a-name' }, 'EMULATOR_BUCKETS: entry 1 must be name:region'],
+    [
+      { EMULATOR_BUCKETS: 'ok-bucket:cn-hangzhou,Bad_Name:cn-hangzhou' },
+      'EMULATOR_BUCKETS: entry 2: "Bad_Name" is not a bucket name',
+    ],
+    [
+      { EMULATOR_BUCKETS: 'ok-bucket:mars-north-1' },
+      'EMULATOR_BUCKETS: entry 1: region "mars-north-1" is not one of',
+    ],
+    [{ EMULATOR_BUCKETS: 'a-bucket:cn-hangzhou,a-bucket:cn-beijing' }, 'listed twice'],
+  ])('refuses %j naming the variable', (env, message) => {
+    expect(() => emulatorSeedFromEnv(env)).toThrow(EmulatorConfigError);
+    expect(() => emulatorSeedFromEnv(env)).toThrow(message);
+  });
+
+  it('checks regions against EMULATOR_REGIONS, and that the demo set has its three regions', () => {
+    const options = emulatorConfigFromEnv({ EMULATOR_REGIONS: 'cn-hangzhou,cn-hongkong' });
+    expect(() => emulatorSeedFromEnv({ EMULATOR_BUCKETS: 'bj-bucket:cn-beijing' }, options)).toThrow(
+      'EMULATOR_BUCKETS: entry 1: region "cn-beijing" is not one of the emulator\'s regions (cn-hangzhou, cn-hongkong)',
+    );
+    expect(() => emulatorSeedFromEnv({ EMULATOR_SEED: 'demo' }, options)).toThrow(
+      'EMULATOR_SEED: demo needs the regions cn-beijing, cn-shanghai, which EMULATOR_REGIONS leaves out',
+    );
   });
 });

@@ -1,6 +1,8 @@
 import { isAbsolute, resolve } from 'node:path';
+import { DEMO_BUCKETS } from './demo-seed.js';
 import type { EmulatorAccessKey, EmulatorOptions } from './options.js';
-import { REGION_ID_PATTERN, regionSpecFor } from './regions.js';
+import { DEFAULT_REGIONS, REGION_ID_PATTERN, regionSpecFor } from './regions.js';
+import { isValidBucketName } from './store/bucket-name.js';
 
 /** Raised for an invalid environment; names the variable. Never includes a secret. */
 export class EmulatorConfigError extends Error {
@@ -132,4 +134,76 @@ export function emulatorConfigFromEnv(env: Record<string, string | undefined>): 
     };
   }
   return opts;
+}
+
+/** What `npm run emulator` creates at start: the demo data set and/or named buckets. */
+export interface EmulatorSeed {
+  /** The demo buckets, objects and rule of embedded mode (`EMULATOR_SEED=demo`). */
+  demo: boolean;
+  /** `EMULATOR_BUCKETS=name:region,…`, in order. */
+  buckets: Array<{ name: string; region: string }>;
+}
+
+function parseBuckets(raw: string, regionIds: ReadonlySet<string>): EmulatorSeed['buckets'] {
+  const buckets: EmulatorSeed['buckets'] = [];
+  raw.split(',').forEach((entry, i) => {
+    const parts = entry.trim().split(':');
+    if (parts.length !== 2) {
+      throw new EmulatorConfigError(
+        'EMULATOR_BUCKETS',
+        `entry ${i + 1} must be name:region (e.g. my-bucket:cn-hangzhou)`,
+      );
+    }
+    const name = parts[0].trim();
+    const region = parts[1].trim().replace(/^oss-/, '');
+    if (!isValidBucketName(name)) {
+      throw new EmulatorConfigError(
+        'EMULATOR_BUCKETS',
+        `entry ${i + 1}: "${name}" is not a bucket name (3–63 of a-z, 0-9 and -, starting and ending with a letter or digit)`,
+      );
+    }
+    if (!regionIds.has(region)) {
+      throw new EmulatorConfigError(
+        'EMULATOR_BUCKETS',
+        `entry ${i + 1}: region "${parts[1].trim()}" is not one of the emulator's regions (${[...regionIds].join(', ')})`,
+      );
+    }
+    if (buckets.some((b) => b.name === name)) {
+      throw new EmulatorConfigError('EMULATOR_BUCKETS', `entry ${i + 1}: bucket "${name}" is listed twice`);
+    }
+    buckets.push({ name, region });
+  });
+  return buckets;
+}
+
+/**
+ * The start-up seed of the standalone emulator (pure: pass `process.env` and the options built by
+ * `emulatorConfigFromEnv`). EMULATOR_SEED (`demo`, or `none`/unset), EMULATOR_BUCKETS
+ * (`name:region,…`, regions as `cn-hangzhou` or `oss-cn-hangzhou`, among the emulator's regions).
+ */
+export function emulatorSeedFromEnv(
+  env: Record<string, string | undefined>,
+  options: Pick<EmulatorOptions, 'regions'> = {},
+): EmulatorSeed {
+  const regionIds = new Set((options.regions ?? DEFAULT_REGIONS).map((r) => r.id));
+  const seed: EmulatorSeed = { demo: false, buckets: [] };
+  if (!blank(env.EMULATOR_SEED)) {
+    const v = env.EMULATOR_SEED.trim().toLowerCase();
+    if (v === 'demo') {
+      const missing = DEMO_BUCKETS.filter((b) => !regionIds.has(b.region)).map((b) => b.region);
+      if (missing.length > 0) {
+        throw new EmulatorConfigError(
+          'EMULATOR_SEED',
+          `demo needs the regions ${missing.join(', ')}, which EMULATOR_REGIONS leaves out`,
+        );
+      }
+      seed.demo = true;
+    } else if (v !== 'none') {
+      throw new EmulatorConfigError('EMULATOR_SEED', 'must be demo or none');
+    }
+  }
+  if (!blank(env.EMULATOR_BUCKETS)) {
+    seed.buckets = parseBuckets(env.EMULATOR_BUCKETS, regionIds);
+  }
+  return seed;
 }

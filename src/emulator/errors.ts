@@ -2,11 +2,17 @@ import { buildXml, el, type XmlNode } from './xml.js';
 
 /**
  * OSS error codes the emulator answers with: HTTP status, default message and EC.
- * ECs marked "OSS" are the values real OSS returns (reference §4); the others follow the OSS
- * `XXXX-YYYYYYYY` shape but are assigned by the emulator.
+ * ECs marked "OSS" are the values real OSS returns (reference §4, OSS's per-EC error pages); the
+ * others follow the OSS `XXXX-YYYYYYYY` shape but are assigned by the emulator, avoiding the ECs OSS
+ * documents for another cause. Where OSS documents a finer EC for one cause of a code, the throw
+ * site passes it (`DOCUMENTED_EC`).
  */
 export const OSS_ERRORS = {
-  AccessDenied: { status: 403, ec: '0003-00000001', message: 'You have no right to access this bucket.' },
+  AccessDenied: {
+    status: 403,
+    ec: '0003-00000001' /* OSS */,
+    message: 'You have no right to access this bucket.',
+  },
   InvalidAccessKeyId: {
     status: 403,
     ec: '0002-00000902', // OSS
@@ -95,7 +101,7 @@ export const OSS_ERRORS = {
   },
   BucketReplicationAlreadyExist: {
     status: 400,
-    ec: '0031-00000005',
+    ec: '0031-00000044', // OSS (error page 0031-00000044: a rule already exists for this source and destination)
     message: 'Bucket replication already exists.',
   },
   BadReplicationLocation: {
@@ -125,7 +131,7 @@ export const OSS_ERRORS = {
   },
   TooManyPrefixes: {
     status: 400,
-    ec: '0031-00000011',
+    ec: '0031-00000020', // 0031-00000011 is OSS's EC for an invalid HistoricalObjectReplication
     message: "The bucket replication rule's prefixes number is beyond limit.",
   },
   ReplicationLocationNotSupportRtc: {
@@ -145,7 +151,7 @@ export const OSS_ERRORS = {
   },
   NoSuchReplicationConfiguration: {
     status: 404,
-    ec: '0031-00000101',
+    ec: '0031-00000103', // 0031-00000101 is OSS's EC for an invalid destination bucket name
     message: 'The bucket you specified does not have replication configuration.',
   },
   NoSuchReplicationRule: {
@@ -164,6 +170,25 @@ export const OSS_ERRORS = {
 } as const satisfies Record<string, { status: number; ec: string; message: string }>;
 
 export type OssErrorCode = keyof typeof OSS_ERRORS;
+
+/**
+ * ECs OSS documents for one particular cause (its error pages, `help/en/oss/support/<EC>`), used
+ * where the cause is finer than the code's default EC.
+ */
+export const DOCUMENTED_EC = {
+  /** PutBucketReplication: HistoricalObjectReplication is neither enabled nor disabled. */
+  invalidHistoricalObjectReplication: '0031-00000011',
+  /** PutBucketRTC: the body has no ID. */
+  rtcWithoutId: '0031-00000015',
+  /** PutBucketReplication: prefixes of the rule overlap (`source` and `source/video`). */
+  overlappingPrefixes: '0031-00000019',
+  /** PutBucketReplication: Action is not ALL/PUT. */
+  invalidAction: '0031-00000023',
+  /** PutBucketRTC: the ID matches no rule. */
+  rtcRuleNotFound: '0031-00000110',
+} as const;
+
+export type DocumentedEc = (typeof DOCUMENTED_EC)[keyof typeof DOCUMENTED_EC];
 
 /** Extra elements carried in the error body after the common ones (BucketName, StringToSign, …). */
 export type OssErrorDetails = Record<string, string>;
@@ -190,8 +215,14 @@ export class OssError extends Error {
   }
 }
 
-export function ossError(code: OssErrorCode, details?: OssErrorDetails, message?: string): OssError {
-  return new OssError(code, message, details);
+/** An error from the table; `ec` overrides the code's default where OSS documents a finer one. */
+export function ossError(
+  code: OssErrorCode,
+  details?: OssErrorDetails,
+  message?: string,
+  ec?: DocumentedEc,
+): OssError {
+  return new OssError(code, message, details, undefined, ec);
 }
 
 /** The `<Error>` body: Code, Message, RequestId, HostId, details, EC, RecommendDoc. */

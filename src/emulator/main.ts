@@ -1,42 +1,24 @@
-import { emulatorConfigFromEnv, EmulatorConfigError } from './config.js';
-import { startEmulator } from './emulator-server.js';
-import { toLocation } from './regions.js';
+import { EmulatorConfigError } from './config.js';
+import { startStandaloneEmulator } from './standalone.js';
 
-/** `npm run emulator`: starts the OSS emulator alone and prints endpoint, regions and credentials. */
+/** `npm run emulator`: starts the OSS emulator alone and prints endpoint, regions, seeded buckets and credentials. */
 async function main(): Promise<void> {
-  let options;
+  let emulator;
   try {
-    options = emulatorConfigFromEnv(process.env);
+    emulator = await startStandaloneEmulator(process.env, (line) => console.log(line));
   } catch (err) {
     if (err instanceof EmulatorConfigError) {
       console.error(`Invalid emulator configuration: ${err.message}`);
       process.exit(1);
     }
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      console.error(
+        `Cannot start the OSS emulator: the address is in use (set EMULATOR_PORT to a free port, or 0 for any)`,
+      );
+      process.exit(1);
+    }
     throw err;
   }
-  const emulator = await startEmulator({
-    ...options,
-    logger: process.env.EMULATOR_LOG === 'off' ? undefined : (line) => console.log(line),
-  });
-  const lines = [
-    `OSS emulator listening on ${emulator.url}`,
-    `  default region: ${emulator.defaultRegion}`,
-    `  regions: ${emulator.regions.map((r) => `${r.id} (${toLocation(r.id)})`).join(', ')}`,
-    `  clock skew check: ${options.clockSkewSeconds === 'off' ? 'off' : `${options.clockSkewSeconds ?? 900}s`}`,
-    `  persistence: ${options.dataDir ?? 'in memory'}`,
-    `  fault injection: ${options.faults ? `on (${emulator.url}/__emulator/faults)` : 'off'}`,
-    options.accessKeys
-      ? '  credentials: from EMULATOR_ACCESS_KEYS (secrets not printed)'
-      : '  demo credentials (emulator only, never valid on OSS):',
-    ...emulator.accessKeys.map(
-      (k) =>
-        `    AccessKeyId=${k.accessKeyId}` +
-        (options.accessKeys ? '' : ` AccessKeySecret=${k.accessKeySecret}`) +
-        (k.securityToken ? ' SecurityToken=<configured>' : ''),
-    ),
-    `  path-style: ${emulator.url}/<bucket>/<key>; virtual-hosted: Host: <bucket>.oss-<region>.<any domain>`,
-  ];
-  console.log(lines.join('\n'));
   const stop = (): void => {
     void emulator.close().then(() => process.exit(0));
   };

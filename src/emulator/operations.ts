@@ -696,26 +696,20 @@ function getBucketReplicationLocation(ctx: OperationContext): OperationResult {
   return xml(replicationLocationXml(ctx.regions.destinations(bucket.region)));
 }
 
+/** With `rule-id`: that rule; without: every rule of the bucket, as real OSS answers. */
 function getBucketReplicationProgress(ctx: OperationContext): OperationResult {
   const bucket = requireBucket(ctx);
   const ruleId = ctx.query.get('rule-id');
-  let rule;
+  let rules;
   if (ruleId === undefined || ruleId === null || ruleId === '') {
     if (bucket.rules.length === 0) {
       throw ossError('NoSuchReplicationConfiguration', { BucketName: bucket.name });
     }
-    if (bucket.rules.length > 1) {
-      throw ossError(
-        'TooManyReplicationRules',
-        {},
-        'The bucket has several replication rules: specify rule-id.',
-      );
-    }
-    rule = bucket.rules[0]!;
+    rules = bucket.rules;
   } else {
-    rule = ctx.engine.findRule(bucket, ruleId);
+    rules = [ctx.engine.findRule(bucket, ruleId)];
   }
-  return xml(replicationProgressXml(rule, ctx.engine.progress(rule)));
+  return xml(replicationProgressXml(rules.map((rule) => ({ rule, progress: ctx.engine.progress(rule) }))));
 }
 
 function putBucketRtc(ctx: OperationContext): OperationResult {

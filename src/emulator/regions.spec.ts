@@ -4,11 +4,12 @@ import { DEFAULT_REGIONS, RegionCatalog } from './regions.js';
 describe(RegionCatalog.name, () => {
   const catalog = new RegionCatalog(DEFAULT_REGIONS);
 
-  it('requires oss_acc (only) between the mainland and outside it, internal elsewhere', () => {
+  it('requires oss_acc (only) across the mainland border, offers both for other CRR and internal for SRR', () => {
     expect(catalog.transferTypes('cn-hangzhou', 'cn-hongkong')).toEqual(['oss_acc']);
     expect(catalog.transferTypes('ap-southeast-1', 'cn-beijing')).toEqual(['oss_acc']);
-    expect(catalog.transferTypes('cn-hangzhou', 'cn-beijing')).toEqual(['internal']);
-    expect(catalog.transferTypes('cn-hongkong', 'ap-southeast-1')).toEqual(['internal']);
+    expect(catalog.transferTypes('cn-hangzhou', 'cn-beijing')).toEqual(['internal', 'oss_acc']);
+    expect(catalog.transferTypes('cn-hongkong', 'ap-southeast-1')).toEqual(['internal', 'oss_acc']);
+    expect(catalog.transferTypes('cn-hangzhou', 'cn-hangzhou')).toEqual(['internal']);
     expect(catalog.transferTypes('cn-hangzhou', 'mars-1')).toEqual([]);
   });
 

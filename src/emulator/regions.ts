@@ -4,8 +4,10 @@
  * Matrix (our model of the OSS rules in reference §2.4, §2.7 and §10):
  * - every other configured region is a CRR destination; the same region is allowed too (SRR) but
  *   is not listed by GetBucketReplicationLocation, which lists CRR partners;
- * - between the Chinese mainland and outside it, transfer acceleration (`oss_acc`) is required and
- *   is the only transfer type; everywhere else only `internal` is offered (so `oss_acc` is refused);
+ * - `oss_acc` (transfer acceleration) is a CRR option: between the Chinese mainland and outside it
+ *   it is required and the only transfer type (`internal` is refused); between any other two
+ *   different regions both `internal` and `oss_acc` are allowed (the PutBucketReplication sample
+ *   replicates hangzhou → beijing with `oss_acc`); SRR (same region) is `internal` only;
  * - RTC can be enabled between two different regions that share an `rtcGroup`.
  */
 export interface RegionSpec {
@@ -100,14 +102,17 @@ export class RegionCatalog {
     return this.byId.has(id);
   }
 
-  /** Transfer types allowed from one region to another (SRR: internal only). */
+  /** Transfer types allowed from one region to another (SRR: internal only; cross-border: oss_acc only). */
   transferTypes(from: string, to: string): TransferType[] {
     const a = this.byId.get(from);
     const b = this.byId.get(to);
     if (!a || !b) {
       return [];
     }
-    return a.mainland !== b.mainland ? ['oss_acc'] : ['internal'];
+    if (a.id === b.id) {
+      return ['internal'];
+    }
+    return a.mainland !== b.mainland ? ['oss_acc'] : ['internal', 'oss_acc'];
   }
 
   rtcSupported(from: string, to: string): boolean {

@@ -80,10 +80,9 @@ export function childElement(parent: XmlElement, name: string): XmlElement | und
   return parent.children.find((c) => c.name === name);
 }
 
-/** Trimmed text of the first child with that name, or undefined when absent. */
+/** Text of the first child with that name, exactly as sent (whitespace is significant), or undefined when absent. */
 export function childText(parent: XmlElement, name: string): string | undefined {
-  const child = childElement(parent, name);
-  return child === undefined ? undefined : child.text.trim();
+  return childElement(parent, name)?.text;
 }
 
 /** A node for the response builder: an element with text or children. */

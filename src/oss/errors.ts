@@ -30,6 +30,11 @@ export interface OssServiceErrorInit {
   ec?: string;
   /** Further `<Error>` children (e.g. `BucketName`, `ServerTime`, `SourceBucket`), as strings. */
   details?: Record<string, string>;
+  /**
+   * Children of a nested `<AccessDeniedDetail>` (`PolicyType`, `AuthAction`, `NoPermissionType`,
+   * `AuthPrincipalType`, `EncodedDiagnosticMessage`, …): why OSS itself denied the request.
+   */
+  accessDeniedDetail?: Record<string, string>;
   /** The server's clock as reported by the error (`ServerTime`) or the response (`Date`); used to correct skew. */
   serverTime?: Date;
 }
@@ -44,6 +49,7 @@ export class OssServiceError extends Error {
   readonly ec: string;
   readonly fault: 'client' | 'server';
   readonly details?: Record<string, string>;
+  readonly accessDeniedDetail?: Record<string, string>;
   readonly serverTime?: Date;
 
   constructor(init: OssServiceErrorInit) {
@@ -56,6 +62,9 @@ export class OssServiceError extends Error {
     this.fault = init.status >= 500 ? 'server' : 'client';
     if (init.details && Object.keys(init.details).length > 0) {
       this.details = init.details;
+    }
+    if (init.accessDeniedDetail) {
+      this.accessDeniedDetail = init.accessDeniedDetail;
     }
     if (init.serverTime) {
       this.serverTime = init.serverTime;

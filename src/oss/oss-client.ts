@@ -210,12 +210,17 @@ export class OssClient {
     return this.send(GetBucketReplicationLocation, { bucket }, options);
   }
 
+  /** Progress of one rule (`ruleId`), or of every rule of the bucket when `ruleId` is undefined. */
   getBucketReplicationProgress(
     bucket: string,
-    ruleId: string,
+    ruleId: string | undefined,
     options?: CallOptions,
   ): Promise<GetBucketReplicationProgressOutput> {
-    return this.send(GetBucketReplicationProgress, { bucket, ruleId }, options);
+    return this.send(
+      GetBucketReplicationProgress,
+      ruleId === undefined ? { bucket } : { bucket, ruleId },
+      options,
+    );
   }
 
   deleteBucketReplication(

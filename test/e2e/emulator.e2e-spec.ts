@@ -553,7 +553,10 @@ describe('OSS emulator over HTTP', () => {
           ruleBody({ bucket: 'hk-bucket', location: 'oss-cn-hongkong', transferType: 'internal' }),
           'InvalidArgument',
         ],
-        [ruleBody({ ...dst, transferType: 'oss_acc' }), 'InvalidArgument'],
+        [
+          ruleBody({ bucket: 'same-region', location: 'oss-cn-hangzhou', transferType: 'oss_acc' }),
+          'InvalidArgument',
+        ],
         [ruleBody({ ...dst, transferType: 'carrier-pigeon' }), 'InvalidArgument'],
         [
           ruleBody({
@@ -587,6 +590,78 @@ describe('OSS emulator over HTTP', () => {
         }),
       );
       expect(noBucket).toMatchObject({ status: 404, code: 'NoSuchBucket' });
+    });
+
+    it("accepts the PutBucketReplication documentation's sample: hangzhou → beijing with oss_acc", async () => {
+      const docSample =
+        '<?xml version="1.0" encoding="UTF-8"?>\n<ReplicationConfiguration>\n  <Rule>\n' +
+        '     <RTC>\n        <Status>enabled</Status>\n     </RTC>\n' +
+        '     <PrefixSet>\n        <Prefix>source1</Prefix>\n        <Prefix>video</Prefix>\n     </PrefixSet>\n' +
+        '     <Action>PUT</Action>\n     <Destination>\n        <Bucket>dst-bucket</Bucket>\n' +
+        '        <Location>oss-cn-beijing</Location>\n        <TransferType>oss_acc</TransferType>\n' +
+        '     </Destination>\n     <HistoricalObjectReplication>enabled</HistoricalObjectReplication>\n' +
+        '      <SyncRole>aliyunramrole</SyncRole>\n  </Rule>\n</ReplicationConfiguration>';
+      expect((await putBody(docSample)).status).toBe(200);
+      expect(emu.admin.getRules('src-bucket')).toMatchObject([
+        {
+          prefixes: ['source1', 'video'],
+          action: 'PUT',
+          destination: { bucket: 'dst-bucket', location: 'oss-cn-beijing', transferType: 'oss_acc' },
+          rtc: 'enabling',
+        },
+      ]);
+    });
+
+    it('refuses overlapping prefixes within a rule with InvalidArgument (EC 0031-00000019), not across rules', async () => {
+      const dst = { bucket: 'dst-bucket', location: 'oss-cn-beijing' };
+      const overlap = await serviceError(putBody(ruleBody({ ...dst, prefixes: ['source', 'source/video'] })));
+      expect(overlap).toMatchObject({ status: 400, code: 'InvalidArgument', ec: '0031-00000019' });
+      expect(overlap.message).toContain('"source" and "source/video"');
+      expect(emu.admin.getRules('src-bucket')).toEqual([]);
+      expect((await putBody(ruleBody({ ...dst, prefixes: ['source1', 'video'] }))).status).toBe(200);
+      const other = { bucket: 'same-region', location: 'oss-cn-hangzhou', prefixes: ['source1/video'] };
+      expect((await putBody(ruleBody(other))).status).toBe(200);
+    });
+
+    it('answers the ECs OSS documents for an invalid history setting or Action, and PutBucketRTC without or with an unknown ID', async () => {
+      const dst = { bucket: 'dst-bucket', location: 'oss-cn-beijing' };
+      expect(await serviceError(putBody(ruleBody({ ...dst, historical: 'open' })))).toMatchObject({
+        status: 400,
+        code: 'InvalidArgument',
+        ec: '0031-00000011',
+      });
+      expect(await serviceError(putBody(ruleBody({ ...dst, action: 'SET' })))).toMatchObject({
+        status: 400,
+        code: 'InvalidArgument',
+        ec: '0031-00000023',
+      });
+      const c = client();
+      await c.putBucketReplication('src-bucket', {
+        id: 'r1',
+        destination: { bucket: 'dst-bucket', location: 'cn-beijing' },
+      });
+      const rtc = (body: string) =>
+        serviceError(
+          c.request({ method: 'PUT', bucket: 'src-bucket', query: [['rtc', null]], headers: XML, body }),
+        );
+      expect(
+        await rtc('<ReplicationRule><RTC><Status>enabled</Status></RTC></ReplicationRule>'),
+      ).toMatchObject({
+        status: 400,
+        code: 'MissingArgument',
+        ec: '0031-00000015',
+      });
+      expect(
+        await rtc('<ReplicationRule><RTC><Status>enabled</Status></RTC><ID>abcd</ID></ReplicationRule>'),
+      ).toMatchObject({ status: 404, code: 'NoSuchReplicationRule', ec: '0031-00000110' });
+      expect(
+        await serviceError(
+          c.putBucketReplication('src-bucket', {
+            id: 'r2',
+            destination: { bucket: 'dst-bucket', location: 'cn-beijing' },
+          }),
+        ),
+      ).toMatchObject({ status: 400, code: 'BucketReplicationAlreadyExist', ec: '0031-00000044' });
     });
 
     it('refuses a second rule for the same destination with BucketReplicationAlreadyExist', async () => {
@@ -646,6 +721,34 @@ describe('OSS emulator over HTTP', () => {
       expect((await serviceError(c.deleteBucketReplication('src-bucket', 'nope'))).code).toBe(
         'NoSuchReplicationRule',
       );
+    });
+
+    it('answers GetBucketReplicationProgress without rule-id with every rule of the bucket', async () => {
+      const c = client();
+      await c.putBucketReplication('src-bucket', {
+        id: 'to-beijing',
+        destination: { bucket: 'dst-bucket', location: 'cn-beijing' },
+      });
+      await c.putBucketReplication('src-bucket', {
+        id: 'to-hongkong',
+        destination: { bucket: 'hk-bucket', location: 'cn-hongkong', transferType: 'oss_acc' },
+        historicalObjectReplication: false,
+      });
+      emu.admin.tickReplication();
+      const raw = await c.request({
+        method: 'GET',
+        bucket: 'src-bucket',
+        query: { replicationProgress: null },
+      });
+      expect(raw.status).toBe(200);
+      expect(xmlValues(text(raw), 'ID')).toEqual(['to-beijing', 'to-hongkong']);
+      const all = await c.getBucketReplicationProgress('src-bucket', undefined);
+      expect(all.rules.map((r) => [r.rule.id, r.rule.status, r.historicalObjectProgress])).toEqual([
+        ['to-beijing', 'doing', 1],
+        ['to-hongkong', 'doing', null],
+      ]);
+      const one = await c.getBucketReplicationProgress('src-bucket', 'to-hongkong');
+      expect(one.rules.map((r) => r.rule.id)).toEqual(['to-hongkong']);
     });
 
     it('answers 200 when deleting from a bucket without rules, and TooManyReplicationRules for two IDs', async () => {
@@ -731,7 +834,8 @@ describe('OSS emulator over HTTP', () => {
       });
       const first = await hangzhou.getBucketReplication('scenario-src');
       expect(first.rules[0]).toMatchObject({ status: 'starting', rtc: { status: 'enabling' } });
-      const progress = () => hangzhou.getBucketReplicationProgress('scenario-src', 'scenario');
+      const progress = async () =>
+        (await hangzhou.getBucketReplicationProgress('scenario-src', 'scenario')).rules[0];
       expect((await progress()).historicalObjectProgress).toBeNull();
 
       clock.advance(1000);

@@ -13,6 +13,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../src/emulator/emulator-server.js';
 import type { EmulatorAccessKey } from '../../src/emulator/options.js';
 import { OssClient, type OssClientOptions } from '../../src/oss/oss-client.js';
+import type { ReplicationRuleProgressWire } from '../../src/oss/models/replication.js';
 import type { SignatureVersion } from '../../src/oss/signer/signer.js';
 import {
   clientError,
@@ -106,6 +107,13 @@ async function until(condition: () => boolean, what: string): Promise<void> {
   throw new Error(`never happened: ${what}`);
 }
 
+/** The progress of one rule of e2e-src (the client answers a list; asked by rule-id it holds that rule). */
+async function progressOf(client: OssClient, ruleId: string): Promise<ReplicationRuleProgressWire> {
+  const { rules } = await client.getBucketReplicationProgress('e2e-src', ruleId);
+  expect(rules.map((r) => r.rule.id)).toEqual([ruleId]);
+  return rules[0];
+}
+
 describe(OssClient.name, () => {
   describe.each<SignatureVersion>(['v4', 'v1'])('against the emulator, signing %s', (signatureVersion) => {
     let emu: Emulator;
@@ -173,7 +181,7 @@ describe(OssClient.name, () => {
         expect(none).toMatchObject({
           status: 404,
           code: 'NoSuchReplicationConfiguration',
-          ec: '0031-00000101',
+          ec: '0031-00000103',
         });
 
         for (const key of ['logs/1', 'logs/2', 'logs/3', 'logs/4', 'tmp/skipped']) {
@@ -201,7 +209,7 @@ describe(OssClient.name, () => {
             rtc: { status: 'disabled' },
           },
         ]);
-        const starting = await client.getBucketReplicationProgress('e2e-src', 'to-beijing');
+        const starting = await progressOf(client, 'to-beijing');
         expect(starting).toMatchObject({
           rule: { id: 'to-beijing', status: 'starting' },
           historicalObjectProgress: null,
@@ -210,14 +218,12 @@ describe(OssClient.name, () => {
 
         clock.advance(1000);
         expect(emu.admin.tickReplication(2)).toBe(2);
-        const half = await client.getBucketReplicationProgress('e2e-src', 'to-beijing');
+        const half = await progressOf(client, 'to-beijing');
         expect(half.rule.status).toBe('doing');
         expect(half.historicalObjectProgress).toBe(0.5);
         expect(half.newObjectsReplicatedUntil).toEqual(clock.now());
         emu.admin.flushReplication();
-        expect(
-          (await client.getBucketReplicationProgress('e2e-src', 'to-beijing')).historicalObjectProgress,
-        ).toBe(1);
+        expect((await progressOf(client, 'to-beijing')).historicalObjectProgress).toBe(1);
         expect(emu.admin.listObjects('e2e-dst-bj').map((o) => o.key)).toEqual([
           'logs/1',
           'logs/2',
@@ -240,10 +246,10 @@ describe(OssClient.name, () => {
         await client.request({ method: 'PUT', bucket: 'e2e-src', key: 'logs/5', body: 'five' });
         await client.request({ method: 'DELETE', bucket: 'e2e-src', key: 'logs/1' });
         clock.advance(3000);
-        const pending = await client.getBucketReplicationProgress('e2e-src', 'to-beijing');
+        const pending = await progressOf(client, 'to-beijing');
         expect(pending.newObjectsReplicatedUntil).toEqual(writtenAt);
         emu.admin.flushReplication();
-        const caughtUp = await client.getBucketReplicationProgress('e2e-src', 'to-beijing');
+        const caughtUp = await progressOf(client, 'to-beijing');
         expect(caughtUp.newObjectsReplicatedUntil).toEqual(clock.now());
         const copied = await client.request({ method: 'GET', bucket: 'e2e-dst-bj', key: 'logs/5' });
         expect(copied.body.toString()).toBe('five');
@@ -319,7 +325,7 @@ describe(OssClient.name, () => {
             historicalObjectReplication: true,
           },
         ]);
-        const noHistory = await client.getBucketReplicationProgress('e2e-src', 'to-shanghai');
+        const noHistory = await progressOf(client, 'to-shanghai');
         expect(noHistory.historicalObjectProgress).toBeNull();
         expect(noHistory.newObjectsReplicatedUntil).toEqual(clock.now());
         expect(noHistory.rule.prefixes).toEqual(['a&b <c>/', 'video/']);
@@ -329,6 +335,22 @@ describe(OssClient.name, () => {
         expect(emu.admin.getObject('e2e-dst-sh', 'a&b <c>/x')?.toString()).toBe('x');
         expect(emu.admin.getObject('e2e-dst-hk', 'a&b <c>/x')?.toString()).toBe('x');
         expect(emu.admin.getObject('e2e-dst-bj', 'a&b <c>/x')).toBeUndefined();
+      });
+
+      it('keeps whitespace in rule ids and prefixes exactly, from the request to the answer', async () => {
+        const client = makeClient();
+        await client.putBucketReplication('e2e-src', {
+          id: ' rule-1',
+          prefixes: ['logs/ ', ' '],
+          destination: { bucket: 'e2e-dst-bj', location: 'oss-cn-beijing' },
+        });
+        const { rules } = await client.getBucketReplication('e2e-src');
+        expect(rules.map((r) => [r.id, r.prefixes])).toEqual([[' rule-1', ['logs/ ', ' ']]]);
+        const progress = await progressOf(client, ' rule-1');
+        expect(progress.rule.prefixes).toEqual(['logs/ ', ' ']);
+        expect(emu.admin.getRules('e2e-src')[0].prefixes).toEqual(['logs/ ', ' ']);
+        await client.deleteBucketReplication('e2e-src', ' rule-1');
+        expect(emu.admin.getRules('e2e-src')[0].status).toBe('closing');
       });
 
       it('reports replication destinations with their transfer-type and RTC constraints', async () => {
@@ -379,7 +401,7 @@ describe(OssClient.name, () => {
         expect(refused).toMatchObject({
           status: 400,
           code: 'BucketReplicationAlreadyExist',
-          ec: '0031-00000005',
+          ec: '0031-00000044',
         });
         expect(log.statuses('PutBucketReplication')).toEqual([200, 400]);
         expect(sleeps).toEqual([50]);
@@ -477,15 +499,16 @@ describe(OssClient.name, () => {
           destination: { bucket: 'e2e-dst-bj', location: 'cn-beijing' },
         });
         const calls = [
-          client.getBucketReplicationProgress('e2e-src', 'unknown'),
-          client.putBucketRtc('e2e-src', 'unknown', true),
-          client.deleteBucketReplication('e2e-src', 'unknown'),
-        ];
-        for (const call of calls) {
+          [client.getBucketReplicationProgress('e2e-src', 'unknown'), '0031-00000102'],
+          // OSS documents 0031-00000110 for a PutBucketRTC whose ID matches no rule.
+          [client.putBucketRtc('e2e-src', 'unknown', true), '0031-00000110'],
+          [client.deleteBucketReplication('e2e-src', 'unknown'), '0031-00000102'],
+        ] as const;
+        for (const [call, ec] of calls) {
           expect(await serviceError(call)).toMatchObject({
             status: 404,
             code: 'NoSuchReplicationRule',
-            ec: '0031-00000102',
+            ec,
             requestId: expect.stringMatching(REQUEST_ID),
           });
         }
@@ -506,7 +529,7 @@ describe(OssClient.name, () => {
         expect(error).toMatchObject({
           status: 400,
           code: 'BucketReplicationAlreadyExist',
-          ec: '0031-00000005',
+          ec: '0031-00000044',
         });
         expect(log.statuses('PutBucketReplication')).toEqual([200, 400]);
       });

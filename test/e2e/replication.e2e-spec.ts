@@ -596,14 +596,13 @@ describe(`${ReplicationController.name} and ${ReplicationResolver.name} (e2e aga
       });
     });
 
-    it('maps an input OSS rejects (oss_acc inside the mainland) to 400 UpstreamRejectedInput', async () => {
-      const { source, destinations } = buckets('cn-beijing');
+    it('maps an input OSS rejects (buckets with different versioning) to 400 UpstreamRejectedInput', async () => {
+      const { source } = buckets();
+      emulator.admin.createBucket(`${source}-versioned`, 'cn-beijing', { versioning: true });
       const res = await t.request
         .post(rulesUrl(source))
         .set(asAdmin())
-        .send({
-          destination: { bucket: destinations[0], location: 'oss-cn-beijing', transferType: 'oss_acc' },
-        })
+        .send({ destination: { bucket: `${source}-versioned`, location: 'oss-cn-beijing' } })
         .expect(400);
       expect(res.body).toMatchObject({
         code: 'BAD_USER_INPUT',

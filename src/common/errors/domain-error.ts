@@ -14,6 +14,8 @@ export interface OssErrorDetails {
   ec?: string;
   hostId?: string;
   status?: number;
+  /** OSS's own `<AccessDeniedDetail>` (why OSS denied the gateway), keys in camelCase: `authAction`, `noPermissionType`, … */
+  accessDeniedDetail?: Record<string, string>;
 }
 
 export interface AuthorizationDetails {

@@ -53,6 +53,23 @@ describe(translateOssError.name, () => {
     expect(JSON.stringify(error.details)).not.toContain('secret-derived');
   });
 
+  it("surfaces OSS's AccessDeniedDetail under oss.accessDeniedDetail, keys in camelCase", () => {
+    const denied = new OssServiceError({
+      status: 403,
+      code: 'AccessDenied',
+      message: 'Access denied by bucket policy.',
+      ec: '0003-00000201',
+      accessDeniedDetail: { AuthAction: 'oss:GetBucketReplication', NoPermissionType: 'ExplicitDeny' },
+    });
+    const error = translateOssError(denied)!;
+    expect(error.code).toBe(ErrorCode.UpstreamError);
+    expect(error.details.oss).toMatchObject({
+      code: 'AccessDenied',
+      ec: '0003-00000201',
+      accessDeniedDetail: { authAction: 'oss:GetBucketReplication', noPermissionType: 'ExplicitDeny' },
+    });
+  });
+
   it("says OSS refused the gateway's own credentials, never that the caller was denied", () => {
     expect(translateOssError(ossError('AccessDenied', 403))!.message).toContain("gateway's own credentials");
   });

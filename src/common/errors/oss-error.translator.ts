@@ -55,9 +55,16 @@ const CREDENTIALS_REFUSED = new Set([
   'AccountDisabled',
 ]);
 
+/** `AuthAction` → `authAction`: the problem's `oss` member speaks camelCase. */
+function camelCased(fields: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(fields).map(([key, value]) => [key.charAt(0).toLowerCase() + key.slice(1), value]),
+  );
+}
+
 function ossDetails(error: OssServiceError): OssErrorDetails {
   // Only the documented identifiers: OSS's extra children (StringToSign, OSSAccessKeyId…) stay out.
-  return {
+  const details: OssErrorDetails = {
     code: error.code,
     message: error.message,
     requestId: error.requestId,
@@ -65,6 +72,11 @@ function ossDetails(error: OssServiceError): OssErrorDetails {
     hostId: error.hostId,
     status: error.status,
   };
+  // OSS's own explanation of its denial (policy type, action, deny type, diagnostic message).
+  if (error.accessDeniedDetail) {
+    details.accessDeniedDetail = camelCased(error.accessDeniedDetail);
+  }
+  return details;
 }
 
 function codeForService(error: OssServiceError): ErrorCode {

@@ -51,6 +51,20 @@ export class ProblemOssDetails {
 
   @ApiPropertyOptional({ description: 'HTTP status OSS answered with.', example: 404 })
   status?: number;
+
+  @ApiPropertyOptional({
+    description:
+      'Why OSS itself denied the request: the children of its `AccessDeniedDetail`, keys in camelCase ' +
+      '(`policyType`, `authAction`, `noPermissionType`, `authPrincipalType`, `encodedDiagnosticMessage`, …).',
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    example: {
+      policyType: 'AccountLevelIdentityBasedPolicy',
+      authAction: 'oss:GetBucketReplication',
+      noPermissionType: 'ImplicitDeny',
+    },
+  })
+  accessDeniedDetail?: Record<string, string>;
 }
 
 export class ProblemMatchedStatement {

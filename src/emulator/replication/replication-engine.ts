@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ossError } from '../errors.js';
+import { DOCUMENTED_EC, ossError } from '../errors.js';
 import { fromLocation, type RegionCatalog, type TransferType } from '../regions.js';
 import type { BucketState, EmulatorStore } from '../store/emulator-store.js';
 import type { ReplicationTuning } from '../options.js';
@@ -218,7 +218,16 @@ export class ReplicationEngine {
   }
 
   setRtc(source: BucketState, id: string, enabled: boolean): void {
-    const rule = this.findRule(source, id);
+    const rule = source.rules.find((r) => r.id === id);
+    if (!rule) {
+      // OSS documents its own EC for a PutBucketRTC whose ID matches no rule.
+      throw ossError(
+        'NoSuchReplicationRule',
+        { BucketName: source.name, RuleId: id },
+        undefined,
+        DOCUMENTED_EC.rtcRuleNotFound,
+      );
+    }
     if (rule.status === 'closing') {
       throw ossError('BucketReplicationInClosingStatus');
     }

@@ -1,4 +1,4 @@
-import { ossError } from '../errors.js';
+import { DOCUMENTED_EC, ossError, type DocumentedEc } from '../errors.js';
 import {
   childElement,
   childElements,
@@ -49,6 +49,17 @@ export function parseRoot(body: Buffer, expectedRoot: string): XmlElement {
   return root;
 }
 
+/** The first two distinct prefixes of which one starts with the other (OSS refuses those, EC 0031-00000019). */
+function firstOverlap(prefixes: readonly string[]): [string, string] | undefined {
+  for (const [i, a] of prefixes.entries()) {
+    const b = prefixes.slice(i + 1).find((p) => p.startsWith(a) || a.startsWith(p));
+    if (b !== undefined) {
+      return [a, b];
+    }
+  }
+  return undefined;
+}
+
 function parseAction(raw: string | undefined): 'ALL' | 'PUT' {
   if (raw === undefined || raw === '') {
     return 'ALL';
@@ -60,12 +71,18 @@ function parseAction(raw: string | undefined): 'ALL' | 'PUT' {
       'InvalidArgument',
       { ArgumentName: 'Action', ArgumentValue: raw },
       'The Action must be ALL or PUT.',
+      DOCUMENTED_EC.invalidAction,
     );
   }
   return tokens.includes('ALL') || tokens.includes('DELETE') ? 'ALL' : 'PUT';
 }
 
-function enabledDisabled(name: string, raw: string | undefined, fallback: boolean): boolean {
+function enabledDisabled(
+  name: string,
+  raw: string | undefined,
+  fallback: boolean,
+  ec?: DocumentedEc,
+): boolean {
   if (raw === undefined || raw === '') {
     return fallback;
   }
@@ -76,6 +93,7 @@ function enabledDisabled(name: string, raw: string | undefined, fallback: boolea
     'InvalidArgument',
     { ArgumentName: name, ArgumentValue: raw },
     `${name} must be enabled or disabled.`,
+    ec,
   );
 }
 
@@ -116,6 +134,15 @@ export function parsePutReplicationBody(body: Buffer): RuleInput {
   }
   // An empty prefix means "whole bucket".
   const effectivePrefixes = prefixes.includes('') ? [] : [...new Set(prefixes)];
+  const overlap = firstOverlap(effectivePrefixes);
+  if (overlap) {
+    throw ossError(
+      'InvalidArgument',
+      { ArgumentName: 'Prefix', ArgumentValue: overlap.join(', ') },
+      `The prefixes of a replication rule must not overlap: "${overlap[0]}" and "${overlap[1]}".`,
+      DOCUMENTED_EC.overlappingPrefixes,
+    );
+  }
 
   const destination = childElement(rule, 'Destination');
   if (!destination) {
@@ -187,6 +214,7 @@ export function parsePutReplicationBody(body: Buffer): RuleInput {
       'HistoricalObjectReplication',
       childText(rule, 'HistoricalObjectReplication'),
       true,
+      DOCUMENTED_EC.invalidHistoricalObjectReplication,
     ),
   };
   if (id) {
@@ -215,7 +243,12 @@ export function parsePutRtcBody(body: Buffer): { id: string; enabled: boolean } 
   const root = parseRoot(body, 'ReplicationRule');
   const id = childText(root, 'ID');
   if (!id) {
-    throw ossError('MissingArgument', { ArgumentName: 'ID' }, 'The replication rule ID is not specified.');
+    throw ossError(
+      'MissingArgument',
+      { ArgumentName: 'ID' },
+      'The replication rule ID is not specified.',
+      DOCUMENTED_EC.rtcWithoutId,
+    );
   }
   const rtc = childElement(root, 'RTC');
   const status = rtc ? childText(rtc, 'Status') : undefined;
@@ -228,7 +261,7 @@ export function parsePutRtcBody(body: Buffer): { id: string; enabled: boolean } 
 /** Parses a DeleteBucketReplication body: `<ReplicationRules><ID/></ReplicationRules>`. */
 export function parseDeleteReplicationBody(body: Buffer): string {
   const root = parseRoot(body, 'ReplicationRules');
-  const ids = childElements(root, 'ID').map((e) => e.text.trim());
+  const ids = childElements(root, 'ID').map((e) => e.text);
   if (ids.length === 0 || ids[0] === '') {
     throw ossError('MissingArgument', { ArgumentName: 'ID' }, 'The replication rule ID is not specified.');
   }
@@ -283,23 +316,26 @@ export interface ProgressView {
 }
 
 export function replicationProgressXml(
-  rule: ReplicationRuleState,
-  progress: ProgressView | undefined,
+  rules: ReadonlyArray<{ rule: ReplicationRuleState; progress: ProgressView | undefined }>,
 ): XmlNode {
-  return el('ReplicationProgress', [
-    el('Rule', [
-      ...ruleCommon(rule),
-      progress !== undefined &&
-        el('Progress', [
-          progress.historicalObject !== undefined && el('HistoricalObject', progress.historicalObject),
-          el('NewObject', progress.newObject),
-        ]),
-    ]),
-  ]);
+  return el(
+    'ReplicationProgress',
+    rules.map(({ rule, progress }) =>
+      el('Rule', [
+        ...ruleCommon(rule),
+        progress !== undefined &&
+          el('Progress', [
+            progress.historicalObject !== undefined && el('HistoricalObject', progress.historicalObject),
+            el('NewObject', progress.newObject),
+          ]),
+      ]),
+    ),
+  );
 }
 
 export function replicationLocationXml(destinations: readonly ReplicationDestination[]): XmlNode {
-  const constrained = destinations.filter((d) => d.transferTypes.includes('oss_acc'));
+  // Only destinations restricted to particular types are listed (in every sample: oss_acc across the border).
+  const constrained = destinations.filter((d) => !d.transferTypes.includes('internal'));
   const rtc = destinations.filter((d) => d.rtcSupported);
   return el('ReplicationLocation', [
     ...destinations.map((d) => el('Location', d.location)),

@@ -9,6 +9,7 @@ import type {
   OssRequestPlan,
   ReplicationApi,
 } from '../../replication/ports/replication-api.port.js';
+import { DomainError, ErrorCode } from '../../common/errors/domain-error.js';
 import { translateOssError } from '../../common/errors/oss-error.translator.js';
 import { OssServiceError } from '../errors.js';
 import type { OssClient } from '../oss-client.js';
@@ -93,7 +94,15 @@ export class OssReplicationApi implements ReplicationApi {
     ruleId: string,
   ): Promise<OssCallResult & { progress: ReplicationProgressModel }> {
     const output = await translated(() => this.client.getBucketReplicationProgress(bucket, ruleId));
-    return { requestId: output.requestId, progress: progressFromWire(output) };
+    // OSS answers a list of rules; asked with rule-id it holds that one rule.
+    const entry = output.rules.find((r) => r.rule.id === ruleId);
+    if (!entry) {
+      throw new DomainError(
+        ErrorCode.ReplicationRuleNotFound,
+        `OSS reported no progress for replication rule "${ruleId}" of bucket "${bucket}".`,
+      );
+    }
+    return { requestId: output.requestId, progress: progressFromWire(entry) };
   }
 
   async getLocations(bucket: string): Promise<OssCallResult & { locations: ReplicationLocationsModel }> {

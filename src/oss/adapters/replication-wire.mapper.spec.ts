@@ -103,14 +103,16 @@ describe(progressFromWire.name, () => {
       ossResponse(ossFixture('GetBucketReplicationProgress', 'response.xml')),
       { bucket: 'b', ruleId: 'test_replication_1' },
     );
-    expect(progressFromWire(output)).toEqual({
-      ruleId: 'test_replication_1',
-      status: 'doing',
-      destination: { bucket: 'target-bucket', location: 'oss-cn-beijing', transferType: 'oss_acc' },
-      historicalObjectReplication: true,
-      historicalObjectProgress: 0.85,
-      newObjectsReplicatedUntil: new Date('2015-09-24T15:28:14.000Z'),
-    });
+    expect(output.rules.map(progressFromWire)).toEqual([
+      {
+        ruleId: 'test_replication_1',
+        status: 'doing',
+        destination: { bucket: 'target-bucket', location: 'oss-cn-beijing', transferType: 'oss_acc' },
+        historicalObjectReplication: true,
+        historicalObjectProgress: 0.85,
+        newObjectsReplicatedUntil: new Date('2015-09-24T15:28:14.000Z'),
+      },
+    ]);
   });
 });
 

@@ -11,8 +11,8 @@ import type {
 import { OssClientError } from '../errors.js';
 import type {
   GetBucketReplicationLocationOutput,
-  GetBucketReplicationProgressOutput,
   ReplicationRuleInput,
+  ReplicationRuleProgressWire,
   ReplicationRuleWire,
 } from '../models/replication.js';
 import { toOssLocation } from '../operations/replication-rule.codec.js';
@@ -136,7 +136,8 @@ export function ruleToWire(rule: NewReplicationRule): ReplicationRuleInput & { i
   return input;
 }
 
-export function progressFromWire(output: GetBucketReplicationProgressOutput): ReplicationProgressModel {
+/** One rule of a GetBucketReplicationProgress answer → the domain progress. */
+export function progressFromWire(output: ReplicationRuleProgressWire): ReplicationProgressModel {
   const rule = ruleFromWire(output.rule);
   return {
     ruleId: rule.id,

@@ -117,12 +117,18 @@ export interface GetBucketReplicationLocationOutput extends OssResultMeta {
   rtcLocations: string[];
 }
 
-export interface GetBucketReplicationProgressOutput extends OssResultMeta {
+/** One `<Rule>` of a GetBucketReplicationProgress answer. */
+export interface ReplicationRuleProgressWire {
   rule: ReplicationRuleWire;
   /** Fraction 0..1 of historical data replicated (`Progress/HistoricalObject`), null when not reported. */
   historicalObjectProgress: number | null;
   /** Watermark `Progress/NewObject`: everything written before it has been replicated; null when not reported. */
   newObjectsReplicatedUntil: Date | null;
+}
+
+export interface GetBucketReplicationProgressOutput extends OssResultMeta {
+  /** One entry per `<Rule>`, in document order: the named rule, or every rule when no `rule-id` was sent. */
+  rules: ReplicationRuleProgressWire[];
 }
 
 export interface GetBucketLocationOutput extends OssResultMeta {

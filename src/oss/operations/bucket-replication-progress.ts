@@ -1,13 +1,17 @@
 import { OssClientError } from '../errors.js';
-import type { GetBucketReplicationProgressOutput } from '../models/replication.js';
-import { childElement, childText, parseXml } from '../xml/xml-codec.js';
+import type {
+  GetBucketReplicationProgressOutput,
+  ReplicationRuleProgressWire,
+} from '../models/replication.js';
+import { childElement, children, childText, parseXml, type XmlNode } from '../xml/xml-codec.js';
 import type { OssOperation } from './operation.js';
 import { requestIdOf } from './operation.js';
 import { ruleFromXml } from './replication-rule.codec.js';
 
 export interface GetBucketReplicationProgressInput {
   bucket: string;
-  ruleId: string;
+  /** The rule to report; omitted, OSS reports every rule of the bucket. */
+  ruleId?: string;
 }
 
 /** `0.85` → 0.85; must be a finite number in 0..1. */
@@ -32,7 +36,21 @@ export function parseOssTimestamp(value: string): Date {
   return new Date(ms);
 }
 
-/** `GET /?replicationProgress&rule-id=…` → root `ReplicationProgress` with one `Rule`. */
+function ruleProgressFromXml(ruleNode: XmlNode): ReplicationRuleProgressWire {
+  const progress = childElement(ruleNode, 'Progress');
+  const historical = childText(progress, 'HistoricalObject');
+  const newObject = childText(progress, 'NewObject');
+  return {
+    rule: ruleFromXml(ruleNode),
+    historicalObjectProgress: historical ? parseFraction(historical) : null,
+    newObjectsReplicatedUntil: newObject ? parseOssTimestamp(newObject) : null,
+  };
+}
+
+/**
+ * `GET /?replicationProgress[&rule-id=…]` → root `ReplicationProgress` with one `Rule` per reported
+ * rule: the named one, or every rule of the bucket without `rule-id`. An empty root is an empty list.
+ */
 export const GetBucketReplicationProgress: OssOperation<
   GetBucketReplicationProgressInput,
   GetBucketReplicationProgressOutput
@@ -42,27 +60,21 @@ export const GetBucketReplicationProgress: OssOperation<
     return {
       method: 'GET',
       bucket: input.bucket,
-      query: [
-        ['replicationProgress', null],
-        ['rule-id', input.ruleId],
-      ],
+      query:
+        input.ruleId === undefined
+          ? [['replicationProgress', null]]
+          : [
+              ['replicationProgress', null],
+              ['rule-id', input.ruleId],
+            ],
       headers: {},
     };
   },
   deserialize(response) {
     const root = parseXml(response.body, 'ReplicationProgress');
-    const ruleNode = childElement(root, 'Rule');
-    if (!ruleNode) {
-      throw new OssClientError('MalformedResponse', 'ReplicationProgress: missing <Rule>');
-    }
-    const progress = childElement(ruleNode, 'Progress');
-    const historical = childText(progress, 'HistoricalObject');
-    const newObject = childText(progress, 'NewObject');
     return {
       requestId: requestIdOf(response),
-      rule: ruleFromXml(ruleNode),
-      historicalObjectProgress: historical ? parseFraction(historical) : null,
-      newObjectsReplicatedUntil: newObject ? parseOssTimestamp(newObject) : null,
+      rules: children(root, 'Rule').map(ruleProgressFromXml),
     };
   },
 };

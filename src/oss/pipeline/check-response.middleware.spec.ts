@@ -34,6 +34,70 @@ describe(parseServiceError.name, () => {
     expect(error.details).toEqual({ SourceBucket: 'srcBucket', DestinationBucket: 'destBucket' });
   });
 
+  it('keeps a nested AccessDeniedDetail (the documented 0003-00000201 sample) apart from the details', () => {
+    const error = parseServiceError(ossResponse(ossFixture('Error', 'access-denied-detail.xml'), 403));
+    expect(error).toMatchObject({
+      code: 'AccessDenied',
+      ec: '0003-00000201',
+      details: { Bucket: 'dinary', User: '205871000474254611' },
+      accessDeniedDetail: {
+        PolicyType: 'AccountLevelIdentityBasedPolicy',
+        AuthPrincipalOwnerId: '10323***2056',
+        AuthPrincipalType: 'SubUser',
+        AuthPrincipalDisplayName: '20587***54611',
+        NoPermissionType: 'ExplicitDeny',
+        AuthAction: 'oss:PutBucketReferer',
+        EncodedDiagnosticMessage: expect.stringMatching(/^AQIBIAAAACB1/),
+      },
+    });
+    expect(error.details).not.toHaveProperty('AccessDeniedDetail');
+    expect(parseServiceError(ossResponse(ossFixture('Error', 'no-such-bucket.xml'), 404))).not.toHaveProperty(
+      'accessDeniedDetail',
+    );
+  });
+
+  it('reads a JSON error body when the Content-Type is JSON', () => {
+    const body = JSON.stringify({
+      Code: 'AccessDenied',
+      Message: 'You have no right to access this bucket.',
+      RequestId: '636B68BA80DA8539399F1234',
+      HostId: 'b.oss-cn-hangzhou.aliyuncs.com',
+      EC: '0003-00000001',
+      AccessDeniedDetail: { AuthAction: 'oss:GetBucketReplication', NoPermissionType: 'ImplicitDeny' },
+    });
+    const error = parseServiceError(
+      ossResponse(body, 403, { 'content-type': 'application/json;charset=utf-8' }),
+    );
+    expect(error).toMatchObject({
+      code: 'AccessDenied',
+      message: 'You have no right to access this bucket.',
+      requestId: '636B68BA80DA8539399F1234',
+      hostId: 'b.oss-cn-hangzhou.aliyuncs.com',
+      ec: '0003-00000001',
+      accessDeniedDetail: { AuthAction: 'oss:GetBucketReplication', NoPermissionType: 'ImplicitDeny' },
+    });
+    const wrapped = JSON.stringify({ Error: { Code: 'NoSuchBucket', Message: 'gone', EC: '0015-00000101' } });
+    expect(
+      parseServiceError(ossResponse(wrapped, 404, { 'content-type': 'application/json' })),
+    ).toMatchObject({
+      code: 'NoSuchBucket',
+      ec: '0015-00000101',
+    });
+    expect(
+      parseServiceError(ossResponse('{not json', 500, { 'content-type': 'application/json' })).code,
+    ).toBe('InternalError');
+  });
+
+  it('trims the identifiers of a pretty-printed error body', () => {
+    const body =
+      '<Error>\n<Code>\nAccessDenied\n</Code>\n<Message>\n no \n</Message>\n<RequestId> R1 </RequestId></Error>';
+    expect(parseServiceError(ossResponse(body, 403))).toMatchObject({
+      code: 'AccessDenied',
+      message: 'no',
+      requestId: 'R1',
+    });
+  });
+
   it('falls back to the x-oss-ec and x-oss-request-id headers', () => {
     const body = '<Error><Code>AccessDenied</Code><Message>no</Message></Error>';
     const error = parseServiceError(

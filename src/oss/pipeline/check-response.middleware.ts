@@ -1,7 +1,6 @@
 import { OssServiceError } from '../errors.js';
 import type { OssHttpResponse } from '../operations/operation.js';
 import { isElement, parseXmlDocument } from '../xml/xml-codec.js';
-import type { XmlNode } from '../xml/xml-codec.js';
 import type { Middleware } from './pipeline.js';
 
 const STATUS_CODES: Record<number, string> = {
@@ -21,27 +20,72 @@ const STATUS_CODES: Record<number, string> = {
   504: 'GatewayTimeout',
 };
 
-const KNOWN_FIELDS = new Set(['Code', 'Message', 'RequestId', 'HostId', 'EC']);
+const KNOWN_FIELDS = new Set(['Code', 'Message', 'RequestId', 'HostId', 'EC', 'AccessDeniedDetail']);
 const MAX_DETAIL_LENGTH = 1024;
 
-function parseErrorXml(body: string): Record<string, string> | undefined {
+/** What an error body says: its text fields, and the children of a nested `AccessDeniedDetail`. */
+interface ErrorFields {
+  fields: Record<string, string>;
+  accessDeniedDetail?: Record<string, string>;
+}
+
+/** Text children of an element (or string members of a JSON object), trimmed and capped; nested ones skipped. */
+function textFields(node: unknown): Record<string, string> {
+  const fields: Record<string, string> = {};
+  if (typeof node !== 'object' || node === null || Array.isArray(node)) {
+    return fields;
+  }
+  for (const [key, value] of Object.entries(node as Record<string, unknown>)) {
+    const first: unknown = Array.isArray(value) ? value[0] : value;
+    if (typeof first === 'string' || typeof first === 'number' || typeof first === 'boolean') {
+      fields[key] = String(first).trim().slice(0, MAX_DETAIL_LENGTH);
+    }
+  }
+  return fields;
+}
+
+function errorFieldsOf(content: unknown): ErrorFields {
+  const result: ErrorFields = { fields: textFields(content) };
+  const nested = (content as Record<string, unknown>)['AccessDeniedDetail'];
+  const detail = textFields(Array.isArray(nested) ? nested[0] : nested);
+  if (Object.keys(detail).length > 0) {
+    result.accessDeniedDetail = detail;
+  }
+  return result;
+}
+
+function parseErrorXml(body: string): ErrorFields | undefined {
   try {
     const { name, content } = parseXmlDocument(body);
     if (name !== 'Error' || !isElement(content)) {
       return undefined;
     }
-    const fields: Record<string, string> = {};
-    for (const key of Object.keys(content)) {
-      const value: XmlNode | XmlNode[] = content[key];
-      const first = Array.isArray(value) ? value[0] : value;
-      if (typeof first === 'string') {
-        fields[key] = first.slice(0, MAX_DETAIL_LENGTH);
-      }
-    }
-    return fields;
+    return errorFieldsOf(content);
   } catch {
     return undefined;
   }
+}
+
+/** A JSON error body (`{"Code": …, "Message": …, "RequestId": …, "EC": …}`, or the same under `Error`). */
+function parseErrorJson(body: string): ErrorFields | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    return undefined;
+  }
+  const wrapped = (parsed as Record<string, unknown>)['Error'];
+  const content = typeof wrapped === 'object' && wrapped !== null ? wrapped : parsed;
+  const result = errorFieldsOf(content);
+  return result.fields['Code'] ? result : undefined;
+}
+
+function parseErrorBody(body: Buffer, contentType: string | undefined): ErrorFields | undefined {
+  const text = body.toString('utf8');
+  return /\bjson\b/i.test(contentType ?? '') ? parseErrorJson(text) : parseErrorXml(text);
 }
 
 /** A timestamp the server reported: `ServerTime` in the body, else `x-oss-server-time` if it is an epoch, else `Date`. */
@@ -66,14 +110,17 @@ function serverTimeOf(
 }
 
 /**
- * Builds the typed error of a non-2xx response: from its `<Error>` body, else from the base64
- * `x-oss-err` header (HEAD responses), else from the status; request id and EC fall back to headers.
+ * Builds the typed error of a non-2xx response: from its `<Error>` body (or a JSON body when the
+ * Content-Type says so), else from the base64 `x-oss-err` header (HEAD responses), else from the
+ * status; request id and EC fall back to headers.
  */
 export function parseServiceError(response: OssHttpResponse): OssServiceError {
-  let fields = response.body.length > 0 ? parseErrorXml(response.body.toString('utf8')) : undefined;
-  if (!fields && response.headers['x-oss-err']) {
-    fields = parseErrorXml(Buffer.from(response.headers['x-oss-err'], 'base64').toString('utf8'));
+  let parsed =
+    response.body.length > 0 ? parseErrorBody(response.body, response.headers['content-type']) : undefined;
+  if (!parsed && response.headers['x-oss-err']) {
+    parsed = parseErrorXml(Buffer.from(response.headers['x-oss-err'], 'base64').toString('utf8'));
   }
+  const fields = parsed?.fields;
   const details: Record<string, string> = {};
   for (const [key, value] of Object.entries(fields ?? {})) {
     if (!KNOWN_FIELDS.has(key)) {
@@ -89,6 +136,7 @@ export function parseServiceError(response: OssHttpResponse): OssServiceError {
     hostId: fields?.['HostId'] || '',
     ec: fields?.['EC'] || response.headers['x-oss-ec'] || '',
     details,
+    accessDeniedDetail: parsed?.accessDeniedDetail,
     serverTime: serverTimeOf(fields, response.headers),
   });
 }

@@ -75,6 +75,31 @@ describe('parseXml', () => {
     expect(childText(root, 'Code')).toBe('X');
   });
 
+  it('keeps leading, trailing and whitespace-only text exactly as sent', () => {
+    const root = parseXml(
+      '<Rule><ID> rule-1</ID><PrefixSet><Prefix>logs/ </Prefix><Prefix> </Prefix><Prefix>\tx\n</Prefix></PrefixSet></Rule>',
+      'Rule',
+    );
+    expect(childText(root, 'ID')).toBe(' rule-1');
+    expect(childTexts(childElement(root, 'PrefixSet'), 'Prefix')).toEqual(['logs/ ', ' ', '\tx\n']);
+  });
+
+  it('drops the indentation of pretty-printed XML, so containers stay elements and values stay exact', () => {
+    const root = parseXml(
+      '<?xml version="1.0" encoding="UTF-8"?>\n<Progress>\n  <Rule>\n    <ID>r</ID>\n    <Empty>\n    </Empty>\n' +
+        '    <N>0.85</N>\n    <B>true</B>\n  </Rule>\n  <Rule>\n    <ID>s</ID>\n  </Rule>\n</Progress>\n',
+      'Progress',
+    );
+    expect(root).toEqual({
+      Rule: [{ ID: 'r', Empty: '\n    ', N: '0.85', B: 'true' }, { ID: 's' }],
+    });
+    const first = children(root, 'Rule')[0];
+    expect(childElement(first, 'Empty')).toEqual({});
+    expect(Number(childText(first, 'N'))).toBe(0.85);
+    expect(childText(first, 'B')).toBe('true');
+    expect(childElement(parseXml('<R>\n  <C>\n  </C>\n</R>', 'R'), 'C')).toEqual({});
+  });
+
   it('returns an empty string for an empty root', () => {
     expect(parseXmlDocument('<ReplicationConfiguration/>')).toEqual({
       name: 'ReplicationConfiguration',

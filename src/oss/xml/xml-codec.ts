@@ -35,7 +35,10 @@ const parser = new XMLParser({
   htmlEntities: false,
   ignoreDeclaration: true,
   ignorePiTags: true,
-  trimValues: true,
+  // Text is significant (a prefix `"logs/ "`, an id with a leading space, a blank prefix): nothing is
+  // trimmed. The indentation of pretty-printed XML lands in `#text` keys of elements that have
+  // children, and `dropLayoutText` removes those.
+  trimValues: false,
   removeNSPrefix: false,
   maxNestedTags: 64,
   transformTagName: (name) => (RESERVED_NAMES.has(name) ? `${RESERVED_PREFIX}${name}` : name),
@@ -43,6 +46,27 @@ const parser = new XMLParser({
 });
 
 const DTD_PATTERN = /<!(DOCTYPE|ENTITY)/i;
+const TEXT_KEY = '#text';
+
+/**
+ * Removes the text that sits between child elements (indentation of pretty-printed XML; OSS never
+ * mixes text and elements), in place, so an element is either its exact text or its children.
+ */
+function dropLayoutText(node: unknown): void {
+  if (Array.isArray(node)) {
+    node.forEach(dropLayoutText);
+    return;
+  }
+  if (isElement(node)) {
+    delete node[TEXT_KEY];
+    Object.values(node).forEach(dropLayoutText);
+  }
+}
+
+/** An element that should hold children but holds only layout whitespace (`<Rule>\n</Rule>`). */
+function isBlank(node: XmlNode): boolean {
+  return typeof node === 'string' && node.trim() === '';
+}
 
 /**
  * Parses an OSS XML body with all values kept as strings, refusing DTDs/entity declarations and
@@ -79,6 +103,7 @@ export function parseXmlDocument(body: string | Buffer): { name: string; content
   } catch (cause) {
     throw new OssClientError('MalformedResponse', 'Response body could not be parsed as XML', { cause });
   }
+  dropLayoutText(parsed);
   const names = isElement(parsed) ? Object.keys(parsed) : [];
   if (names.length !== 1) {
     throw new OssClientError('MalformedResponse', 'Response body has no single XML root element');
@@ -112,13 +137,16 @@ export function asArray<T>(value: T | T[] | undefined): T[] {
   return Array.isArray(value) ? value : [value];
 }
 
-/** The single child element `name` (first when repeated), or undefined. An empty element yields `{}`. */
+/**
+ * The single child element `name` (first when repeated), or undefined. An empty element (or one
+ * holding only whitespace, as pretty-printed XML writes an empty container) yields `{}`.
+ */
 export function childElement(node: XmlNode | undefined, name: string): XmlElement | undefined {
   const first = children(node, name)[0];
   if (first === undefined) {
     return undefined;
   }
-  if (first === '') {
+  if (isBlank(first)) {
     return {};
   }
   if (!isElement(first)) {
