@@ -160,8 +160,9 @@ export class ReplicationService {
     }
     this.throwFindings(bucket, findings);
 
+    // Serialised in both modes: a rule the client cannot encode is refused before anything is sent.
+    const plan = { ...this.api.planPutRule(bucket, wanted), findings };
     if (dryRun) {
-      const plan = { ...this.api.planPutRule(bucket, wanted), findings };
       this.recordDryRun(ctx, 'PutBucketReplication', bucket);
       return { rule: ruleFromNew(wanted), created: true, plan };
     }
