@@ -2,6 +2,7 @@ import type { TLSSocket } from 'node:tls';
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app.config.js';
 import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
+import { toDomainError } from '../common/errors/to-domain-error.js';
 import type { GatewayRequest, RequestFacts } from '../common/request-context/request-facts.js';
 import { isBucketName, BUCKET_NAME_MESSAGE } from '../common/validation/is-bucket-name.js';
 import type { ActionRequirement, ResourceSelector } from './decorators/requires-action.decorator.js';
@@ -12,6 +13,8 @@ import { BUCKET_REGION_RESOLVER, type BucketRegionResolver } from './ports/bucke
 import {
   bucketArn,
   evaluate,
+  GATEWAY_ACTIONS,
+  GATEWAY_RESOURCE,
   REPLICATION_ACTIONS,
   type ContextValue,
   type RequestContext,
@@ -187,17 +190,31 @@ export class AuthorizationService {
     return evaluate(caller.policySet, { action, resource, context });
   }
 
-  /** The caller's decision for each of the six replication actions on a bucket. */
+  /**
+   * The caller's decision for each of the six replication actions on a bucket (its ARN), then for
+   * each of the gateway's own actions on the resource they are declared on (`*`). A bucket OSS does
+   * not know is 404 BucketNotFound, like every other answer about a missing bucket.
+   */
   async permissionsOn(caller: Caller, bucket: string, req: GatewayRequest): Promise<BucketPermissions> {
-    const resource = await this.bucketResource(bucket);
+    let region: string;
+    try {
+      region = await this.regions.regionOf(bucket);
+    } catch (error) {
+      throw toDomainError(error);
+    }
+    const resource = bucketArn(region, this.config.oss.accountId, bucket);
     const { context } = this.conditionContext(req, caller);
+    const decide = (action: string, on: string) => ({
+      action,
+      decision: this.decide(caller, action, on, context).decision,
+    });
     return {
       bucket,
       resource,
-      actions: REPLICATION_ACTIONS.map((action) => ({
-        action,
-        decision: this.decide(caller, action, resource, context).decision,
-      })),
+      actions: [
+        ...REPLICATION_ACTIONS.map((action) => decide(action, resource)),
+        ...GATEWAY_ACTIONS.map((action) => decide(action, GATEWAY_RESOURCE)),
+      ],
     };
   }
 }

@@ -1,5 +1,6 @@
 import { Controller, Get, Query, Req } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiProblemResponses } from '../common/errors/problem.dto.js';
 import type { GatewayRequest } from '../common/request-context/request-facts.js';
 import { AuthorizationService } from './authorization.service.js';
 import type { Caller } from './caller/caller.js';
@@ -34,6 +35,7 @@ export class MeController {
       'The decision (Allow, ImplicitDeny, ExplicitDeny) of the caller’s policies for each of the six replication actions on the bucket, in the context of this request — for portals deciding which buttons to show.',
   })
   @ApiOkResponse({ type: BucketPermissionsResponse })
+  @ApiProblemResponses(400, 401, 404)
   async permissions(
     @CurrentCaller() caller: Caller,
     @Query() args: BucketPermissionsArgs,

@@ -38,6 +38,15 @@ describe(toRuleView.name, () => {
       bucket: 'b',
       resource: '/?rtc',
       body: '<x/>',
+      findings: [
+        {
+          field: 'destination.bucket',
+          code: 'DestinationBucketUnverified',
+          severity: 'warning',
+          conflict: false,
+          message: 'm',
+        },
+      ],
     });
     expect(view.plan).toEqual({
       operation: 'PutBucketRtc',
@@ -46,7 +55,20 @@ describe(toRuleView.name, () => {
       resource: '/?rtc',
       body: '<x/>',
       dryRun: true,
+      findings: [
+        {
+          field: 'destination.bucket',
+          code: 'DestinationBucketUnverified',
+          severity: 'warning',
+          message: 'm',
+        },
+      ],
     });
+  });
+
+  it('answers plan null for a dry run that would send nothing', () => {
+    expect(toRuleView('b', aRule(), null).plan).toBeNull();
+    expect(toRuleView('b', aRule())).not.toHaveProperty('plan');
   });
 });
 

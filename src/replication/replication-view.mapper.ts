@@ -4,17 +4,19 @@ import type {
   ReplicationProgressModel,
   ReplicationRuleModel,
 } from './domain/replication-rule.js';
-import type { OssRequestPlan } from './ports/replication-api.port.js';
+import type { CreateOutcome, DryRunPlan } from './replication.service.js';
 import type { CreateReplicationRuleInput } from './dto/create-replication-rule.input.js';
 import { ReplicationLocation, ReplicationLocations } from './dto/replication-locations.type.js';
 import { ReplicationProgress } from './dto/replication-progress.type.js';
 import {
+  PreflightNote,
   ReplicationDestination,
   ReplicationRequestPlan,
   ReplicationRule,
   ReplicationTimeControl,
 } from './dto/replication-rule.type.js';
 import type {
+  PreflightSeverityEnum,
   ReplicationActionEnum,
   ReplicationRuleStatusEnum,
   RtcStatusEnum,
@@ -43,7 +45,7 @@ function destinationView(model: ReplicationRuleModel['destination']): Replicatio
   });
 }
 
-export function toPlanView(plan: OssRequestPlan): ReplicationRequestPlan {
+export function toPlanView(plan: DryRunPlan): ReplicationRequestPlan {
   const view = new ReplicationRequestPlan();
   view.operation = plan.operation;
   view.method = plan.method;
@@ -56,13 +58,21 @@ export function toPlanView(plan: OssRequestPlan): ReplicationRequestPlan {
     view.body = plan.body;
   }
   view.dryRun = true;
+  view.findings = plan.findings.map((f) =>
+    Object.assign(new PreflightNote(), {
+      field: f.field,
+      code: f.code,
+      severity: f.severity as PreflightSeverityEnum,
+      message: f.message,
+    }),
+  );
   return view;
 }
 
 export function toRuleView(
   bucket: string,
   model: ReplicationRuleModel,
-  plan?: OssRequestPlan,
+  plan?: DryRunPlan | null,
 ): ReplicationRule {
   const view = new ReplicationRule();
   view.id = model.id;
@@ -86,10 +96,20 @@ export function toRuleView(
     rtc.status = model.rtc.status as RtcStatusEnum;
   }
   view.rtc = rtc;
-  if (plan) {
-    view.plan = toPlanView(plan);
+  if (plan !== undefined) {
+    // `null`: a dry run that would send nothing (an idempotent replay).
+    view.plan = plan === null ? null : toPlanView(plan);
   }
   Object.defineProperty(view, RULE_BUCKET, { value: bucket, enumerable: false });
+  return view;
+}
+
+/** A create's answer: the rule, a dry run's plan, and `idempotentReplay: true` when nothing was (would be) created. */
+export function toCreatedRuleView(bucket: string, outcome: CreateOutcome): ReplicationRule {
+  const view = toRuleView(bucket, outcome.rule, outcome.plan);
+  if (!outcome.created) {
+    view.idempotentReplay = true;
+  }
   return view;
 }
 

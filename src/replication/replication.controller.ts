@@ -33,7 +33,13 @@ import { ReplicationLocations } from './dto/replication-locations.type.js';
 import { ReplicationProgress } from './dto/replication-progress.type.js';
 import { ReplicationRule, ReplicationRuleList } from './dto/replication-rule.type.js';
 import { createRuleConditionContext } from './replication-context.js';
-import { toLocationsView, toNewRuleRequest, toProgressView, toRuleView } from './replication-view.mapper.js';
+import {
+  toCreatedRuleView,
+  toLocationsView,
+  toNewRuleRequest,
+  toProgressView,
+  toRuleView,
+} from './replication-view.mapper.js';
 import { ReplicationService } from './replication.service.js';
 
 /** REST edge of the replication API (DESIGN §2). Thin: translate, call the service, map the answer. */
@@ -121,11 +127,11 @@ export class ReplicationController {
       void reply.status(HttpStatus.OK);
     } else {
       void reply.header('location', rulePath(params.bucket, outcome.rule.id));
-      if (!outcome.created) {
-        void reply.header('idempotent-replayed', 'true');
-      }
     }
-    return toRuleView(params.bucket, outcome.rule, outcome.plan);
+    if (!outcome.created) {
+      void reply.header('idempotent-replayed', 'true');
+    }
+    return toCreatedRuleView(params.bucket, outcome);
   }
 
   @Put('rules/:ruleId/rtc')

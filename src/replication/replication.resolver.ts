@@ -19,6 +19,7 @@ import { ProgressLoader } from './progress-loader.js';
 import { createRuleConditionContext } from './replication-context.js';
 import {
   bucketOfRule,
+  toCreatedRuleView,
   toLocationsView,
   toNewRuleRequest,
   toProgressView,
@@ -76,8 +77,10 @@ export class ReplicationResolver {
     dryRun: boolean | null,
     @Call() ctx: CallContext,
   ): Promise<ReplicationRule> {
-    const outcome = await this.replication.create(ctx, bucket, toNewRuleRequest(input), dryRun === true);
-    return toRuleView(bucket, outcome.rule, outcome.plan);
+    return toCreatedRuleView(
+      bucket,
+      await this.replication.create(ctx, bucket, toNewRuleRequest(input), dryRun === true),
+    );
   }
 
   @Mutation(() => ReplicationRule, {

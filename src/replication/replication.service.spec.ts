@@ -34,6 +34,7 @@ class FakeReplicationApi implements ReplicationApi {
   putRule(_bucket: string, rule: NewReplicationRule) {
     this.rules.push({
       ...rule,
+      destination: { ...rule.destination, transferType: rule.destination.transferType ?? 'internal' },
       status: 'starting',
       rtc: rule.rtc.enabled ? { enabled: true, status: 'enabling' } : { enabled: false },
     });
@@ -65,8 +66,10 @@ class FakeReplicationApi implements ReplicationApi {
   getLocations() {
     return this.answer('GetBucketReplicationLocation', { locations: hangzhouLocations() });
   }
-  getBucketLocation() {
-    return Promise.resolve({ requestId: 'loc', location: 'oss-cn-hangzhou' });
+  /** Every bucket is in hangzhou except these. */
+  bucketLocations: Record<string, string> = { 'dest-bucket': 'oss-cn-beijing' };
+  getBucketLocation(bucket: string) {
+    return Promise.resolve({ requestId: 'loc', location: this.bucketLocations[bucket] ?? 'oss-cn-hangzhou' });
   }
   planPutRule(bucket: string, rule: NewReplicationRule): OssRequestPlan {
     return {

@@ -9,7 +9,13 @@ import { toDomainError } from '../common/errors/to-domain-error.js';
 import { APP_CONFIG, type AppConfig } from '../config/app.config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import type { CallContext } from './call-context.js';
-import { preflightCreate, preflightRtc, type PreflightFinding } from './domain/preflight.js';
+import {
+  chooseTransferType,
+  type DestinationBucketFacts,
+  preflightCreate,
+  preflightRtc,
+  type PreflightFinding,
+} from './domain/preflight.js';
 import {
   completeNewRule,
   isEquivalentRule,
@@ -27,8 +33,13 @@ import {
   type ReplicationApi,
 } from './ports/replication-api.port.js';
 
-/** The six forwarded operations and the RAM action each is audited under. */
+/**
+ * The forwarded operations and the RAM action each is audited under. GetBucketLocation here is the
+ * destination-bucket lookup of a create's pre-flight, audited under the action it serves (as the guard
+ * audits its own source-bucket lookup under the handler's action).
+ */
 const OPERATION_ACTIONS = {
+  GetBucketLocation: OssAction.PutBucketReplication,
   GetBucketReplication: OssAction.GetBucketReplication,
   PutBucketReplication: OssAction.PutBucketReplication,
   PutBucketRtc: OssAction.PutBucketRtc,
@@ -45,15 +56,20 @@ function roundMs(ms: number): number {
 export const REPLICATION_CLOCK = Symbol('REPLICATION_CLOCK');
 export const RULE_ID_GENERATOR = Symbol('RULE_ID_GENERATOR');
 
+/** What a dry run would send, with pre-flight's warnings and infos (its errors refuse the request instead). */
+export interface DryRunPlan extends OssRequestPlan {
+  findings: PreflightFinding[];
+}
+
 /** A mutation's answer: the rule it affected, and for a dry run the OSS request it would have sent. */
 export interface RuleOutcome {
   rule: ReplicationRuleModel;
-  /** Set on dry runs that would send something (absent when a dry-run create is an idempotent replay). */
-  plan?: OssRequestPlan;
+  /** Set on dry runs; `null` when the dry run would send nothing (a create that is an idempotent replay). */
+  plan?: DryRunPlan | null;
 }
 
 export interface CreateOutcome extends RuleOutcome {
-  /** False when the create was an idempotent retry of an existing, equivalent rule. */
+  /** False when the create was (or, in a dry run, would be) an idempotent retry of an existing, equivalent rule. */
   created: boolean;
 }
 
@@ -95,12 +111,19 @@ export class ReplicationService {
     request: NewReplicationRuleRequest,
     dryRun: boolean,
   ): Promise<CreateOutcome> {
-    const wanted = completeNewRule(request, request.id ?? this.newRuleId());
-    const [current, locations, sourceLocation] = await Promise.all([
+    const requested = completeNewRule(request, request.id ?? this.newRuleId());
+    const destinationBucket = requested.destination.bucket;
+    const [current, locations, sourceLocation, destination] = await Promise.all([
       this.forward(ctx, 'GetBucketReplication', bucket, dryRun, () => this.api.listRules(bucket)),
       this.forward(ctx, 'GetBucketReplicationLocation', bucket, dryRun, () => this.api.getLocations(bucket)),
       this.sourceLocation(bucket),
+      destinationBucket === bucket
+        ? Promise.resolve(undefined)
+        : this.destinationBucket(ctx, destinationBucket, dryRun),
     ]);
+    // The transfer type is chosen before the replay test: a retried create chose the same one.
+    const chosen = chooseTransferType(requested, { sourceLocation, locations: locations.locations });
+    const wanted = chosen.rule;
 
     const existing = current.rules.find((r) => r.id === wanted.id);
     if (existing) {
@@ -110,7 +133,7 @@ export class ReplicationService {
         code: 'RuleIdInUse',
       };
       if (existing.status !== 'closing' && isEquivalentRule(existing, wanted)) {
-        return { rule: existing, created: false };
+        return dryRun ? { rule: existing, created: false, plan: null } : { rule: existing, created: false };
       }
       throw new DomainError(
         ErrorCode.ReplicationConflict,
@@ -121,17 +144,24 @@ export class ReplicationService {
       );
     }
 
-    this.throwFindings(
-      bucket,
-      preflightCreate(wanted, {
-        sourceBucket: bucket,
-        sourceLocation,
-        locations: locations.locations,
-        existingRules: current.rules,
-      }),
-    );
+    if (destination instanceof DomainError) {
+      // Neither found, missing nor unreadable (OSS failing, a timeout): pre-flight cannot tell the truth.
+      throw destination;
+    }
+    const findings = preflightCreate(wanted, {
+      sourceBucket: bucket,
+      sourceLocation,
+      locations: locations.locations,
+      existingRules: current.rules,
+      ...(destination !== undefined ? { destinationBucket: destination } : {}),
+    });
+    if (chosen.finding) {
+      findings.push(chosen.finding);
+    }
+    this.throwFindings(bucket, findings);
 
-    const plan = this.api.planPutRule(bucket, wanted);
+    // Serialised in both modes: a rule the client cannot encode is refused before anything is sent.
+    const plan = { ...this.api.planPutRule(bucket, wanted), findings };
     if (dryRun) {
       this.recordDryRun(ctx, 'PutBucketReplication', bucket);
       return { rule: ruleFromNew(wanted), created: true, plan };
@@ -200,7 +230,7 @@ export class ReplicationService {
     };
     if (dryRun) {
       this.recordDryRun(ctx, 'PutBucketRtc', bucket);
-      return { rule: expected, plan: this.api.planSetRtc(bucket, ruleId, enabled) };
+      return { rule: expected, plan: { ...this.api.planSetRtc(bucket, ruleId, enabled), findings: [] } };
     }
     await this.forward(ctx, 'PutBucketRtc', bucket, false, () => this.api.setRtc(bucket, ruleId, enabled));
     const after = await this.rulesAfterWrite(ctx, bucket);
@@ -215,7 +245,7 @@ export class ReplicationService {
     const closing: ReplicationRuleModel = { ...rule, status: 'closing' };
     if (dryRun) {
       this.recordDryRun(ctx, 'DeleteBucketReplication', bucket);
-      return { rule: closing, plan: this.api.planDeleteRule(bucket, ruleId) };
+      return { rule: closing, plan: { ...this.api.planDeleteRule(bucket, ruleId), findings: [] } };
     }
     await this.forward(ctx, 'DeleteBucketReplication', bucket, false, () =>
       this.api.deleteRule(bucket, ruleId),
@@ -268,21 +298,49 @@ export class ReplicationService {
     }
   }
 
-  /** All findings at once: 409 when every one is a conflict with existing state, else 400. */
+  /**
+   * All error findings at once: 409 when every one is a conflict with existing state, else 400.
+   * Warnings and infos pass (so when this returns, `findings` holds only those: a dry run shows them).
+   */
   private throwFindings(bucket: string, findings: PreflightFinding[]): void {
-    if (findings.length === 0) {
+    const failures = findings.filter((f) => f.severity === 'error');
+    if (failures.length === 0) {
       return;
     }
-    const errors: Array<FieldProblem & { code: string }> = findings.map((f) => ({
+    const errors: Array<FieldProblem & { code: string }> = failures.map((f) => ({
       field: f.field,
       message: f.message,
       code: f.code,
     }));
-    const allConflicts = findings.every((f) => f.conflict);
+    const allConflicts = failures.every((f) => f.conflict);
     throw new DomainError(
       allConflicts ? ErrorCode.ReplicationConflict : ErrorCode.PreflightFailed,
-      `Pre-flight checks for bucket "${bucket}" found ${findings.length} problem${findings.length === 1 ? '' : 's'}; nothing was sent to OSS.`,
+      `Pre-flight checks for bucket "${bucket}" found ${failures.length} problem${failures.length === 1 ? '' : 's'}; nothing was sent to OSS.`,
       { errors },
+    );
+  }
+
+  /**
+   * GetBucketLocation of a rule's destination bucket, as pre-flight facts: its location, missing
+   * (NoSuchBucket), or unreadable (AccessDenied: the gateway's credentials may not read it, e.g. a
+   * bucket of another account — OSS still checks it on create). Any other failure is returned, not
+   * thrown, so that an idempotent replay (which needs no check) is not failed by it.
+   */
+  private destinationBucket(
+    ctx: CallContext,
+    bucket: string,
+    dryRun: boolean,
+  ): Promise<DestinationBucketFacts | DomainError> {
+    return this.forward(ctx, 'GetBucketLocation', bucket, dryRun, () =>
+      this.api.getBucketLocation(bucket),
+    ).then(
+      ({ location }): DestinationBucketFacts => ({ kind: 'found', location }),
+      (error: DomainError): DestinationBucketFacts | DomainError => {
+        if (error.code === ErrorCode.BucketNotFound) {
+          return { kind: 'missing' };
+        }
+        return error.details.oss?.code === 'AccessDenied' ? { kind: 'unreadable' } : error;
+      },
     );
   }
 
@@ -357,6 +415,9 @@ export class ReplicationService {
     const cached = this.api.cachedBucketLocation?.(bucket);
     if (cached !== undefined) {
       emit(bucketArn(cached, this.config.oss.accountId, bucket));
+    } else if (operation === 'GetBucketLocation') {
+      // That lookup itself failed: asking again to name its resource would only repeat the failure.
+      emit(bucketArn('*', this.config.oss.accountId, bucket));
     } else {
       void this.resourceOf(bucket).then(emit);
     }

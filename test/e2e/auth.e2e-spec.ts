@@ -98,7 +98,7 @@ describe('auth routes', () => {
   });
 
   describe('GET /v1/me/permissions', () => {
-    it('gives the decision for each of the six replication actions on the bucket ARN', async () => {
+    it('gives the decision for each of the six replication actions on the bucket ARN, then the gateway actions', async () => {
       const res = await t.request
         .get('/v1/me/permissions')
         .query({ bucket: 'my-bucket' })
@@ -114,16 +114,35 @@ describe('auth routes', () => {
           'oss:DeleteBucketReplication': 'ImplicitDeny',
           'oss:GetBucketReplicationProgress': 'Allow',
           'oss:GetBucketReplicationLocation': 'Allow',
+          'gateway:SimulatePolicy': 'ImplicitDeny',
+          'gateway:ListAuditEvents': 'ImplicitDeny',
         },
       });
     });
 
-    it('uses * as the region of a bucket OSS does not know', async () => {
+    it('shows portals whether to offer Simulate and Audit: the gateway actions, explicit denies included', async () => {
+      const res = await t.request
+        .get('/v1/me/permissions?bucket=my-bucket')
+        .set('x-api-key', callers.blocked.secret)
+        .expect(200);
+      expect(res.body.actions).toMatchObject({
+        'gateway:SimulatePolicy': 'ExplicitDeny',
+        'gateway:ListAuditEvents': 'Allow',
+      });
+    });
+
+    it('answers 404 BucketNotFound, like every missing-bucket answer, for a bucket OSS does not know', async () => {
       const res = await t.request
         .get('/v1/me/permissions?bucket=ghost-bucket')
         .set('x-api-key', callers.reader.secret)
-        .expect(200);
-      expect(res.body.resource).toBe('acs:oss:*:1234567890123456:ghost-bucket');
+        .expect(404);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+      expect(res.body).toMatchObject({
+        code: 'NOT_FOUND',
+        reason: 'BucketNotFound',
+        oss: { code: 'NoSuchBucket', status: 404 },
+      });
+      expect(res.body).not.toHaveProperty('resource');
     });
 
     it('shows a caller without policies that it may do nothing', async () => {
@@ -331,7 +350,18 @@ describe('auth routes', () => {
         'oss:DeleteBucketReplication': 'IMPLICIT_DENY',
         'oss:GetBucketReplicationProgress': 'ALLOW',
         'oss:GetBucketReplicationLocation': 'ALLOW',
+        'gateway:SimulatePolicy': 'IMPLICIT_DENY',
+        'gateway:ListAuditEvents': 'IMPLICIT_DENY',
       });
+    });
+
+    it('answers NOT_FOUND for a bucket OSS does not know', async () => {
+      const res = await t.graphql(
+        PERMISSIONS_QUERY,
+        { bucket: 'ghost-bucket' },
+        { 'x-api-key': callers.reader.secret },
+      );
+      expect(res.body.errors[0].extensions).toMatchObject({ code: 'NOT_FOUND', reason: 'BucketNotFound' });
     });
 
     it('rejects an invalid bucket name as BAD_USER_INPUT', async () => {

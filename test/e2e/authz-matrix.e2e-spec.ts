@@ -240,13 +240,16 @@ const ROWS: MatrixRow[] = [
     route: 'POST /v1/buckets/:bucket/replication/rules',
     handler: 'ReplicationController.create',
     requirement: onBucket('oss:PutBucketReplication'),
-    // A denied create also names a fresh destination: the request would succeed but for the guard.
-    request: (fx) =>
-      rest('post', rulesPath, {
-        id: nextRuleId('rest-create'),
-        prefixes: ['logs/'],
+    // A denied create also names a fresh destination (and a prefix of its own: OSS refuses rules
+    // whose prefixes overlap): the request would succeed but for the guard.
+    request: (fx) => {
+      const id = nextRuleId('rest-create');
+      return rest('post', rulesPath, {
+        id,
+        prefixes: [`${id}/`],
         destination: { bucket: fx.newDestination(), location: `oss-${DESTINATION_REGION}` },
-      }),
+      });
+    },
     expectAllowed: (res) => {
       const body = restOk(res, 201);
       expect(res.headers.location).toBe(`${rulesPath}/${String(body.id)}`);

@@ -11,15 +11,24 @@ export class ActionDecision {
   decision!: AuthorizationDecision;
 }
 
-@ObjectType({ description: 'What the caller may do on a bucket: one decision per replication action.' })
+@ObjectType({
+  description:
+    'What the caller may do on a bucket: one decision per replication action, then per gateway action (on `*`).',
+})
 export class BucketPermissions {
   @Field(() => String, { description: 'The bucket.' })
   bucket!: string;
 
-  @Field(() => String, { description: 'The resource ARN the decisions were made on.' })
+  @Field(() => String, {
+    description:
+      'The bucket ARN the replication actions were decided on (gateway actions are decided on `*`).',
+  })
   resource!: string;
 
-  @Field(() => [ActionDecision], { description: 'The six replication actions with their decisions.' })
+  @Field(() => [ActionDecision], {
+    description:
+      'The six replication actions, then the gateway actions (`gateway:SimulatePolicy`, `gateway:ListAuditEvents`), with their decisions.',
+  })
   actions!: ActionDecision[];
 }
 
@@ -34,8 +43,14 @@ export class BucketPermissionsResponse {
   @ApiProperty({
     type: 'object',
     additionalProperties: { type: 'string', enum: Object.values(AuthorizationDecision) },
-    description: 'Each of the six replication actions → Allow | ImplicitDeny | ExplicitDeny.',
-    example: { 'oss:GetBucketReplication': 'Allow', 'oss:PutBucketRtc': 'ImplicitDeny' },
+    description:
+      'Each of the six replication actions (on `resource`) and each gateway action (`gateway:SimulatePolicy`, ' +
+      '`gateway:ListAuditEvents`, on `*`) → Allow | ImplicitDeny | ExplicitDeny.',
+    example: {
+      'oss:GetBucketReplication': 'Allow',
+      'oss:PutBucketRtc': 'ImplicitDeny',
+      'gateway:ListAuditEvents': 'ImplicitDeny',
+    },
   })
   actions!: Record<string, AuthorizationDecision>;
 }

@@ -26,6 +26,15 @@ export const REPLICATION_ACTIONS: readonly OssAction[] = Object.freeze([
   OssAction.GetBucketReplicationLocation,
 ]);
 
+/** The gateway's own actions, checked on the resource `*` (listed by `GET /v1/me/permissions`). */
+export const GATEWAY_ACTIONS: readonly GatewayAction[] = Object.freeze([
+  GatewayAction.SimulatePolicy,
+  GatewayAction.ListAuditEvents,
+]);
+
+/** The resource the gateway's own actions are declared on. */
+export const GATEWAY_RESOURCE = '*';
+
 /**
  * The resource of every replication action: the source bucket's ARN, `acs:oss:{region}:{accountId}:{bucket}`.
  * `region` may be given as `oss-cn-hangzhou` or `cn-hangzhou`; an unknown (empty or undefined) account is `*`.

@@ -16,7 +16,14 @@
  * - Context keys are case-insensitive; two keys differing only in case throw `InvalidContextError`.
  */
 export * from './types.js';
-export { GatewayAction, OssAction, REPLICATION_ACTIONS, bucketArn } from './actions.js';
+export {
+  GATEWAY_ACTIONS,
+  GATEWAY_RESOURCE,
+  GatewayAction,
+  OssAction,
+  REPLICATION_ACTIONS,
+  bucketArn,
+} from './actions.js';
 export {
   AliyunOSSFullAccess,
   AliyunOSSReadOnlyAccess,

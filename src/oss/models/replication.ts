@@ -73,6 +73,7 @@ export interface ReplicationRuleInput {
   prefixes?: string[];
   /** Default `ALL`. */
   action?: ReplicationAction;
+  /** `transferType` is sent only when given (OSS's default is `internal`). */
   destination: { bucket: string; location: string; transferType?: TransferType };
   /** Default true. */
   historicalObjectReplication?: boolean;

@@ -10,7 +10,7 @@ describe('PutBucketReplication', () => {
       rule: {
         id: 'rule-1',
         prefixes: ['logs/'],
-        destination: { bucket: 'destbucket', location: 'oss-cn-beijing' },
+        destination: { bucket: 'destbucket', location: 'oss-cn-beijing', transferType: 'internal' },
       },
     });
     expect(spec.method).toBe('POST');
@@ -25,6 +25,15 @@ describe('PutBucketReplication', () => {
       'Content-Type': 'application/xml',
       'Content-MD5': 'dDsm/SGSe8kQadGFlkuAYg==',
     });
+  });
+
+  it('sends TransferType only when it is given', () => {
+    const spec = PutBucketReplication.serialize({
+      bucket: 'examplebucket',
+      rule: { id: 'rule-1', destination: { bucket: 'destbucket', location: 'oss-cn-beijing' } },
+    });
+    expect(spec.body).toContain('<Location>oss-cn-beijing</Location></Destination>');
+    expect(spec.body).not.toContain('TransferType');
   });
 
   it('serialises every field of a full rule, normalising the destination location to oss- form', () => {

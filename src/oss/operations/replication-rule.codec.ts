@@ -48,7 +48,8 @@ export function ruleToXml(rule: ReplicationRuleInput & { id: string }): XmlBuild
     Destination: {
       Bucket: rule.destination.bucket,
       Location: toOssLocation(rule.destination.location),
-      TransferType: rule.destination.transferType ?? 'internal',
+      // Sent only when given: absent, OSS applies its default (internal).
+      TransferType: rule.destination.transferType,
     },
     HistoricalObjectReplication: (rule.historicalObjectReplication ?? true) ? 'enabled' : 'disabled',
     SyncRole: rule.syncRole,

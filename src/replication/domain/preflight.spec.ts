@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { aNewRule, aRule, hangzhouLocations } from '../../../test/fixtures/replication/rules.js';
-import { preflightCreate, preflightRtc, type PreflightFacts } from './preflight.js';
+import { chooseTransferType, preflightCreate, preflightRtc, type PreflightFacts } from './preflight.js';
 
 function facts(overrides: Partial<PreflightFacts> = {}): PreflightFacts {
   return {
@@ -76,10 +76,11 @@ describe(preflightCreate.name, () => {
     const existing = Array.from({ length: 100 }, (_, i) =>
       aRule({
         id: `r${i}`,
+        prefixes: [`p${i}/`],
         destination: { bucket: `d${i}`, location: 'oss-cn-beijing', transferType: 'internal' },
       }),
     );
-    existing[0] = aRule({ id: 'old', status: 'closing' });
+    existing[0] = aRule({ id: 'old', status: 'closing', prefixes: ['old/'] });
     const findings = preflightCreate(aNewRule({ id: 'new' }), facts({ existingRules: existing }));
     expect(findings.map((f) => [f.code, f.conflict])).toEqual([
       ['RuleLimitReached', true],
@@ -90,6 +91,104 @@ describe(preflightCreate.name, () => {
 
   it('does not count a rule with the same id against the limit or as a duplicate', () => {
     expect(preflightCreate(aNewRule(), facts({ existingRules: [aRule()] }))).toEqual([]);
+  });
+
+  it('flags prefixes that overlap an existing rule’s as a conflict, naming the rule', () => {
+    const existing = [
+      aRule({ id: 'videos', prefixes: ['source'], destination: { ...aRule().destination, bucket: 'd1' } }),
+      aRule({
+        id: 'more',
+        prefixes: ['source/video/hd'],
+        destination: { ...aRule().destination, bucket: 'd2' },
+      }),
+      aRule({ id: 'logs', prefixes: ['logs/'], destination: { ...aRule().destination, bucket: 'd3' } }),
+    ];
+    const findings = preflightCreate(
+      aNewRule({ id: 'new', prefixes: ['source/video'] }),
+      facts({ existingRules: existing }),
+    );
+    expect(findings).toEqual([
+      {
+        field: 'prefixes',
+        code: 'PrefixOverlap',
+        severity: 'error',
+        conflict: true,
+        message: expect.stringContaining(
+          'Prefix "source/video" overlaps prefix "source" of rule "videos" (and 1 other rule)',
+        ),
+      },
+    ]);
+  });
+
+  it('reports a missing destination bucket and a location that is not the bucket’s region', () => {
+    expect(
+      preflightCreate(aNewRule(), facts({ destinationBucket: { kind: 'missing' } })).map((f) => [
+        f.field,
+        f.code,
+      ]),
+    ).toEqual([['destination.bucket', 'DestinationBucketNotFound']]);
+    const elsewhere = preflightCreate(
+      aNewRule(),
+      facts({ destinationBucket: { kind: 'found', location: 'oss-cn-shanghai' } }),
+    );
+    expect(elsewhere).toEqual([
+      expect.objectContaining({
+        field: 'destination.location',
+        code: 'DestinationLocationMismatch',
+        severity: 'error',
+      }),
+    ]);
+    expect(elsewhere[0].message).toContain('is in oss-cn-shanghai, not oss-cn-beijing');
+    expect(
+      preflightCreate(
+        aNewRule(),
+        facts({ destinationBucket: { kind: 'found', location: 'oss-cn-beijing' } }),
+      ),
+    ).toEqual([]);
+  });
+
+  it('warns, without refusing, when the destination bucket cannot be read by the gateway', () => {
+    expect(preflightCreate(aNewRule(), facts({ destinationBucket: { kind: 'unreadable' } }))).toEqual([
+      expect.objectContaining({
+        field: 'destination.bucket',
+        code: 'DestinationBucketUnverified',
+        severity: 'warning',
+      }),
+    ]);
+  });
+
+  it('checks an unsent transfer type as the internal OSS applies', () => {
+    const unsent = aNewRule({ destination: { bucket: 'hk-bucket', location: 'oss-cn-hongkong' } });
+    expect(preflightCreate(unsent, facts()).map((f) => f.code)).toEqual(['TransferTypeNotAllowed']);
+  });
+});
+
+describe(chooseTransferType.name, () => {
+  it('chooses oss_acc where the destination allows only transfer acceleration, and says so', () => {
+    const unsent = aNewRule({ destination: { bucket: 'hk-bucket', location: 'oss-cn-hongkong' } });
+    const { rule, finding } = chooseTransferType(unsent, facts());
+    expect(rule.destination).toEqual({
+      bucket: 'hk-bucket',
+      location: 'oss-cn-hongkong',
+      transferType: 'oss_acc',
+    });
+    expect(finding).toMatchObject({
+      field: 'destination.transferType',
+      code: 'TransferTypeChosen',
+      severity: 'info',
+    });
+    expect(preflightCreate(rule, facts())).toEqual([]);
+  });
+
+  it('leaves a given transfer type, a same-region rule and an unconstrained partner alone', () => {
+    const given = aNewRule({
+      destination: { bucket: 'hk-bucket', location: 'oss-cn-hongkong', transferType: 'internal' },
+    });
+    const srr = aNewRule({ destination: { bucket: 'hz-bucket', location: 'oss-cn-hangzhou' } });
+    const beijing = aNewRule({ destination: { bucket: 'bj-bucket', location: 'oss-cn-beijing' } });
+    for (const rule of [given, srr, beijing]) {
+      expect(chooseTransferType(rule, facts())).toEqual({ rule });
+    }
   });
 });
 

@@ -1,4 +1,6 @@
+import { overlappingPrefix } from './overlap.js';
 import {
+  effectiveTransferType,
   MAX_RULES_PER_BUCKET,
   type NewReplicationRule,
   type ReplicationLocationsModel,
@@ -12,15 +14,35 @@ export type PreflightCode =
   | 'RuleLimitReached'
   | 'SameBucketDestination'
   | 'DuplicateDestination'
-  | 'RuleClosing';
+  | 'RuleClosing'
+  | 'DestinationBucketNotFound'
+  | 'DestinationLocationMismatch'
+  | 'PrefixOverlap'
+  | 'DestinationBucketUnverified'
+  | 'TransferTypeChosen';
 
-/** One reason OSS would refuse the rule; `conflict` findings depend on existing state (→ 409). */
+/**
+ * `error`: OSS would refuse the request, so nothing is sent. `warning`: something pre-flight could
+ * not check; `info`: a choice pre-flight made. Warnings and infos never stop a request; a dry run
+ * shows them in its plan.
+ */
+export type PreflightSeverity = 'error' | 'warning' | 'info';
+
+/** One pre-flight finding; `conflict` errors depend on existing state (→ 409). */
 export interface PreflightFinding {
   field: string;
   message: string;
   code: PreflightCode;
+  severity: PreflightSeverity;
   conflict: boolean;
 }
+
+/**
+ * What GetBucketLocation said of the destination bucket: its location, NoSuchBucket (`missing`),
+ * or AccessDenied to the gateway's own credentials (`unreadable`: e.g. a bucket of another account).
+ */
+export type DestinationBucketFacts =
+  { kind: 'found'; location: string } | { kind: 'missing' } | { kind: 'unreadable' };
 
 export interface PreflightFacts {
   sourceBucket: string;
@@ -30,11 +52,49 @@ export interface PreflightFacts {
   locations: ReplicationLocationsModel;
   /** The rules the source bucket has now (any status). */
   existingRules: readonly ReplicationRuleModel[];
+  /** GetBucketLocation of the destination bucket; undefined when it was not looked up. */
+  destinationBucket?: DestinationBucketFacts;
+}
+
+function error(field: string, code: PreflightCode, message: string, conflict = false): PreflightFinding {
+  return { field, code, severity: 'error', conflict, message };
 }
 
 /**
- * Every problem OSS would report for this rule, found before anything is written, all at once.
- * Pure: the facts come from GetBucketReplicationLocation, GetBucketLocation and GetBucketReplication.
+ * The transfer type to send when the caller gave none: `oss_acc` where GetBucketReplicationLocation's
+ * LocationTransferTypeConstraint allows only transfer acceleration to the destination (OSS answers
+ * MissingArgument otherwise), with an `info` finding saying so; else the rule unchanged (OSS applies
+ * `internal`). Pure.
+ */
+export function chooseTransferType(
+  rule: NewReplicationRule,
+  facts: Pick<PreflightFacts, 'sourceLocation' | 'locations'>,
+): { rule: NewReplicationRule; finding?: PreflightFinding } {
+  const { destination } = rule;
+  if (destination.transferType !== undefined || destination.location === facts.sourceLocation) {
+    return { rule };
+  }
+  const partner = facts.locations.locations.find((l) => l.location === destination.location);
+  if (!partner || partner.transferTypes.includes('internal') || !partner.transferTypes.includes('oss_acc')) {
+    return { rule };
+  }
+  return {
+    rule: { ...rule, destination: { ...destination, transferType: 'oss_acc' } },
+    finding: {
+      field: 'destination.transferType',
+      code: 'TransferTypeChosen',
+      severity: 'info',
+      conflict: false,
+      message: `Transfer type oss_acc was chosen: replication from "${rule.id}"'s source to ${destination.location} requires transfer acceleration (LocationTransferTypeConstraint).`,
+    },
+  };
+}
+
+/**
+ * Every problem OSS would report for this rule, found before anything is written, all at once, plus
+ * a warning when the destination bucket could not be checked. Run {@link chooseTransferType} first.
+ * Pure: the facts come from GetBucketReplicationLocation, GetBucketLocation (source and destination
+ * buckets) and GetBucketReplication.
  */
 export function preflightCreate(rule: NewReplicationRule, facts: PreflightFacts): PreflightFinding[] {
   const findings: PreflightFinding[] = [];
@@ -46,10 +106,12 @@ export function preflightCreate(rule: NewReplicationRule, facts: PreflightFacts)
     findings.push({
       field: 'destination.bucket',
       code: 'SameBucketDestination',
+      severity: 'error',
       conflict: false,
       message: `The destination bucket must differ from the source bucket "${facts.sourceBucket}".`,
     });
   }
+  findings.push(...destinationFindings(rule, facts));
 
   if (!partner && !sameRegion) {
     const allowed = facts.locations.locations.map((l) => l.location);
@@ -59,6 +121,7 @@ export function preflightCreate(rule: NewReplicationRule, facts: PreflightFacts)
     findings.push({
       field: 'destination.location',
       code: 'DestinationLocationNotAllowed',
+      severity: 'error',
       conflict: false,
       message:
         allowed.length > 0
@@ -67,12 +130,14 @@ export function preflightCreate(rule: NewReplicationRule, facts: PreflightFacts)
     });
   } else {
     const transferTypes = partner && !sameRegion ? partner.transferTypes : ['internal'];
-    if (!transferTypes.includes(destination.transferType)) {
+    const transferType = effectiveTransferType(rule);
+    if (!transferTypes.includes(transferType)) {
       findings.push({
         field: 'destination.transferType',
         code: 'TransferTypeNotAllowed',
+        severity: 'error',
         conflict: false,
-        message: `Transfer type ${destination.transferType} is not available to ${destination.location}${
+        message: `Transfer type ${transferType} is not available to ${destination.location}${
           sameRegion ? ' (same-region replication)' : ''
         }; allowed: ${transferTypes.join(', ')}.`,
       });
@@ -81,6 +146,7 @@ export function preflightCreate(rule: NewReplicationRule, facts: PreflightFacts)
       findings.push({
         field: 'rtc.enabled',
         code: 'RtcNotSupported',
+        severity: 'error',
         conflict: false,
         message: sameRegion
           ? 'Replication time control applies to cross-region replication only.'
@@ -94,6 +160,7 @@ export function preflightCreate(rule: NewReplicationRule, facts: PreflightFacts)
     findings.push({
       field: 'bucket',
       code: 'RuleLimitReached',
+      severity: 'error',
       conflict: true,
       message: `Bucket "${facts.sourceBucket}" already has ${others.length} replication rules (limit ${MAX_RULES_PER_BUCKET}).`,
     });
@@ -104,13 +171,74 @@ export function preflightCreate(rule: NewReplicationRule, facts: PreflightFacts)
     findings.push({
       field: 'destination.bucket',
       code: 'DuplicateDestination',
+      severity: 'error',
       conflict: true,
       message:
         `Rule "${duplicate.id}" already replicates "${facts.sourceBucket}" to "${destination.bucket}"` +
         (duplicate.status === 'closing' ? ' and is still being deleted (closing); retry later.' : '.'),
     });
   }
+
+  const overlaps = others.flatMap((r) => {
+    const pair = overlappingPrefix(rule.prefixes, r.prefixes);
+    return pair ? [{ rule: r, ...pair }] : [];
+  });
+  if (overlaps.length > 0) {
+    const [first] = overlaps;
+    const more = overlaps.length - 1;
+    findings.push(
+      error(
+        'prefixes',
+        'PrefixOverlap',
+        `Prefix "${first.wanted}" overlaps prefix "${first.existing}" of rule "${first.rule.id}"` +
+          (more > 0 ? ` (and ${more} other rule${more === 1 ? '' : 's'})` : '') +
+          '; OSS refuses rules whose prefixes overlap an existing rule (EC 0031-00000019).',
+        true,
+      ),
+    );
+  }
   return findings;
+}
+
+/** What the destination bucket's GetBucketLocation says against the rule (the source bucket is not looked up). */
+function destinationFindings(rule: NewReplicationRule, facts: PreflightFacts): PreflightFinding[] {
+  const { destination } = rule;
+  const found = facts.destinationBucket;
+  if (found === undefined || destination.bucket === facts.sourceBucket) {
+    return [];
+  }
+  switch (found.kind) {
+    case 'missing':
+      return [
+        error(
+          'destination.bucket',
+          'DestinationBucketNotFound',
+          `The destination bucket "${destination.bucket}" does not exist.`,
+        ),
+      ];
+    case 'found':
+      return found.location === destination.location
+        ? []
+        : [
+            error(
+              'destination.location',
+              'DestinationLocationMismatch',
+              `The destination bucket "${destination.bucket}" is in ${found.location}, not ${destination.location}.`,
+            ),
+          ];
+    case 'unreadable':
+      return [
+        {
+          field: 'destination.bucket',
+          code: 'DestinationBucketUnverified',
+          severity: 'warning',
+          conflict: false,
+          message:
+            `The gateway may not read the destination bucket "${destination.bucket}" (AccessDenied), so its ` +
+            'existence and region were not checked; OSS checks them when the rule is created.',
+        },
+      ];
+  }
 }
 
 /** Pre-flight for PutBucketRTC: enabling needs a cross-region destination with RTC support. */
@@ -124,6 +252,7 @@ export function preflightRtc(
     findings.push({
       field: 'ruleId',
       code: 'RuleClosing',
+      severity: 'error',
       conflict: true,
       message: `Rule "${rule.id}" is being deleted (closing); its replication time control cannot change.`,
     });
@@ -138,6 +267,7 @@ export function preflightRtc(
     findings.push({
       field: 'enabled',
       code: 'RtcNotSupported',
+      severity: 'error',
       conflict: false,
       message: sameRegion
         ? 'Replication time control applies to cross-region replication only.'

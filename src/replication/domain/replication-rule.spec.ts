@@ -3,12 +3,12 @@ import { aNewRule, aRule } from '../../../test/fixtures/replication/rules.js';
 import { completeNewRule, isEquivalentRule, ruleFromNew, rulePath } from './replication-rule.js';
 
 describe(completeNewRule.name, () => {
-  it("applies OSS's defaults: whole bucket, ALL, internal, historical on, RTC off", () => {
+  it("applies OSS's defaults (whole bucket, ALL, historical on, RTC off) but leaves the transfer type unsent", () => {
     expect(completeNewRule({ destination: { bucket: 'd', location: 'oss-cn-beijing' } }, 'id-1')).toEqual({
       id: 'id-1',
       prefixes: [],
       action: 'ALL',
-      destination: { bucket: 'd', location: 'oss-cn-beijing', transferType: 'internal' },
+      destination: { bucket: 'd', location: 'oss-cn-beijing' },
       historicalObjectReplication: true,
       rtc: { enabled: false },
     });
@@ -49,6 +49,11 @@ describe(isEquivalentRule.name, () => {
     );
   });
 
+  it('treats an unsent transfer type as OSS default internal', () => {
+    const unsent = aNewRule({ destination: { bucket: 'dest-bucket', location: 'oss-cn-beijing' } });
+    expect(isEquivalentRule(aRule(), unsent)).toBe(true);
+  });
+
   it('treats an absent SSE-KMS flag as false', () => {
     expect(isEquivalentRule(aRule(), aNewRule({ sseKmsEncryptedObjects: false }))).toBe(true);
   });
@@ -81,6 +86,11 @@ describe(ruleFromNew.name, () => {
       rtc: { enabled: true, status: 'enabling' },
     });
     expect(ruleFromNew(aNewRule()).rtc).toEqual({ enabled: false });
+  });
+
+  it('shows an unsent transfer type as the internal OSS applies', () => {
+    const unsent = aNewRule({ destination: { bucket: 'd', location: 'oss-cn-beijing' } });
+    expect(ruleFromNew(unsent).destination.transferType).toBe('internal');
   });
 });
 

@@ -56,12 +56,15 @@ export interface ReplicationRuleModel {
   rtc: RuleRtc;
 }
 
-/** A rule to create: every default applied and the id chosen. */
+/**
+ * A rule to create: every default applied and the id chosen. The transfer type is the one exception:
+ * it is sent only when the caller gave it or pre-flight chose it (absent, OSS applies `internal`).
+ */
 export interface NewReplicationRule {
   id: string;
   prefixes: string[];
   action: RuleAction;
-  destination: Destination;
+  destination: { bucket: string; location: string; transferType?: TransferType };
   historicalObjectReplication: boolean;
   syncRole?: string;
   sseKmsEncryptedObjects?: boolean;
@@ -104,7 +107,7 @@ export interface ReplicationLocationsModel {
   locations: ReplicationLocationModel[];
 }
 
-/** Applies OSS's defaults (reference §2.1) and fixes the id. */
+/** Applies OSS's defaults (reference §2.1) and fixes the id; a transfer type is kept only when given. */
 export function completeNewRule(request: NewReplicationRuleRequest, id: string): NewReplicationRule {
   return {
     id,
@@ -113,7 +116,9 @@ export function completeNewRule(request: NewReplicationRuleRequest, id: string):
     destination: {
       bucket: request.destination.bucket,
       location: request.destination.location,
-      transferType: request.destination.transferType ?? 'internal',
+      ...(request.destination.transferType !== undefined
+        ? { transferType: request.destination.transferType }
+        : {}),
     },
     historicalObjectReplication: request.historicalObjectReplication ?? true,
     ...(request.syncRole !== undefined ? { syncRole: request.syncRole } : {}),
@@ -123,6 +128,11 @@ export function completeNewRule(request: NewReplicationRuleRequest, id: string):
     ...(request.replicaKmsKeyId !== undefined ? { replicaKmsKeyId: request.replicaKmsKeyId } : {}),
     rtc: { enabled: request.rtc?.enabled ?? false },
   };
+}
+
+/** The transfer type OSS applies to a new rule: the one sent, else OSS's default `internal`. */
+export function effectiveTransferType(rule: NewReplicationRule): TransferType {
+  return rule.destination.transferType ?? 'internal';
 }
 
 function samePrefixes(a: readonly string[], b: readonly string[]): boolean {
@@ -142,7 +152,7 @@ export function isEquivalentRule(existing: ReplicationRuleModel, wanted: NewRepl
     existing.action === wanted.action &&
     existing.destination.bucket === wanted.destination.bucket &&
     existing.destination.location === wanted.destination.location &&
-    existing.destination.transferType === wanted.destination.transferType &&
+    existing.destination.transferType === effectiveTransferType(wanted) &&
     existing.historicalObjectReplication === wanted.historicalObjectReplication &&
     (existing.syncRole ?? '') === (wanted.syncRole ?? '') &&
     (existing.sseKmsEncryptedObjects ?? false) === (wanted.sseKmsEncryptedObjects ?? false) &&
@@ -153,9 +163,10 @@ export function isEquivalentRule(existing: ReplicationRuleModel, wanted: NewRepl
 
 /** The rule as it will look right after PutBucketReplication (what a create answers and a dry run shows). */
 export function ruleFromNew(rule: NewReplicationRule): ReplicationRuleModel {
-  const { rtc, ...rest } = rule;
+  const { rtc, destination, ...rest } = rule;
   return {
     ...rest,
+    destination: { ...destination, transferType: effectiveTransferType(rule) },
     status: 'starting',
     rtc: rtc.enabled ? { enabled: true, status: 'enabling' } : { enabled: false },
   };

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Field, ID, ObjectType } from '@nestjs/graphql';
 import {
+  PreflightSeverityEnum,
   ReplicationActionEnum,
   ReplicationRuleStatusEnum,
   RtcStatusEnum,
@@ -45,6 +46,38 @@ export class ReplicationTimeControl {
 
 @ObjectType({
   description:
+    'A pre-flight finding that does not stop the request: something it could not check, or a choice it made. ' +
+    'Same `field`, `code` and `message` as the `errors` of a refused request, plus `severity`.',
+})
+export class PreflightNote {
+  @ApiProperty({ description: 'The input field the finding is about.', example: 'destination.transferType' })
+  @Field({ description: 'The input field the finding is about, e.g. `destination.transferType`.' })
+  field!: string;
+
+  @ApiProperty({ description: 'What pre-flight found.', example: 'TransferTypeChosen' })
+  @Field({ description: 'What pre-flight found, e.g. `TransferTypeChosen`, `DestinationBucketUnverified`.' })
+  code!: string;
+
+  @ApiProperty({
+    description: 'How much it matters.',
+    enum: PreflightSeverityEnum,
+    enumName: 'PreflightSeverity',
+    example: PreflightSeverityEnum.INFO,
+  })
+  @Field(() => PreflightSeverityEnum, { description: 'How much it matters.' })
+  severity!: PreflightSeverityEnum;
+
+  @ApiProperty({
+    description: 'A sentence for people.',
+    example:
+      'Transfer type oss_acc was chosen: replication to oss-cn-hongkong requires transfer acceleration.',
+  })
+  @Field({ description: 'A sentence for people.' })
+  message!: string;
+}
+
+@ObjectType({
+  description:
     'What a dry run would have sent to OSS: the signed request is not built and nothing is written.',
 })
 export class ReplicationRequestPlan {
@@ -78,6 +111,19 @@ export class ReplicationRequestPlan {
   @ApiProperty({ description: 'Always true: nothing was sent to OSS.', example: true })
   @Field({ description: 'Always true: nothing was sent to OSS.' })
   dryRun!: boolean;
+
+  @ApiProperty({
+    description:
+      'Pre-flight warnings and choices (severity `warning` or `info`); empty when there are none. ' +
+      'Pre-flight errors refuse the dry run like the real request (400 `PreflightFailed` / 409).',
+    type: [PreflightNote],
+  })
+  @Field(() => [PreflightNote], {
+    description:
+      'Pre-flight warnings and choices (severity WARNING or INFO); empty when there are none. Pre-flight errors ' +
+      'refuse the dry run like the real request.',
+  })
+  findings!: PreflightNote[];
 }
 
 @ObjectType({ description: 'A replication rule of a source bucket.' })
@@ -149,7 +195,22 @@ export class ReplicationRule {
     nullable: true,
     description: 'Only in dry-run answers: the OSS request that would have been sent (null otherwise).',
   })
-  plan?: ReplicationRequestPlan;
+  plan?: ReplicationRequestPlan | null;
+
+  @ApiPropertyOptional({
+    description:
+      'Only in create answers: true when a rule with this id and an equivalent body already exists, so the create ' +
+      'is (or, in a dry run, would be) an idempotent replay — nothing is written and a dry run has `plan: null`. ' +
+      'Same as the `Idempotent-Replayed: true` header.',
+    example: true,
+  })
+  @Field(() => Boolean, {
+    nullable: true,
+    description:
+      'Only in create answers: true when the create is (or, in a dry run, would be) an idempotent replay of an ' +
+      'existing equivalent rule; nothing is written and a dry run has `plan: null`. Null otherwise.',
+  })
+  idempotentReplay?: boolean;
 }
 
 /** REST body of `GET /v1/buckets/{bucket}/replication/rules`. */

@@ -27,6 +27,12 @@ export enum RtcStatusEnum {
   DISABLED = 'disabled',
 }
 
+/** The severities a dry-run plan can show (pre-flight errors refuse the request instead). */
+export enum PreflightSeverityEnum {
+  WARNING = 'warning',
+  INFO = 'info',
+}
+
 registerEnumType(ReplicationRuleStatusEnum, {
   name: 'ReplicationRuleStatus',
   description:
@@ -66,5 +72,16 @@ registerEnumType(RtcStatusEnum, {
     ENABLING: { description: 'Requested; not yet effective (e.g. historical replication still running).' },
     ENABLED: { description: 'Effective: 99.99 % of new objects replicated within 10 minutes.' },
     DISABLED: { description: 'Off.' },
+  },
+});
+
+registerEnumType(PreflightSeverityEnum, {
+  name: 'PreflightSeverity',
+  description: 'How much a pre-flight finding of a dry-run plan matters; neither stops the request.',
+  valuesMap: {
+    WARNING: {
+      description: 'Something pre-flight could not check (OSS checks it when the request is sent).',
+    },
+    INFO: { description: 'A choice pre-flight made for the caller (e.g. the transfer type).' },
   },
 });
