@@ -225,7 +225,28 @@ describe('create pre-flight (e2e against the OSS emulator)', () => {
   });
 
   describe('overlapping prefixes', () => {
-    it('refuses prefixes that overlap an existing rule’s (source vs source/video) with 409, before OSS sees them', async () => {
+    it('refuses a rule whose own prefixes overlap (source and source/video) with 400, before OSS sees it', async () => {
+      const { source, destinations } = buckets('cn-beijing');
+      const body = {
+        id: 'videos',
+        prefixes: ['source', 'source/video'],
+        destination: { bucket: destinations[0], location: 'oss-cn-beijing' },
+      };
+      const { dry, real } = await dryThenReal(source, body, 400);
+      for (const res of [dry, real]) {
+        expect(res.body).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'PreflightFailed' });
+        expect(res.body.errors).toEqual([
+          {
+            field: 'prefixes[1]',
+            code: 'PrefixOverlap',
+            message: expect.stringContaining('Prefix "source/video" overlaps prefix "source" (prefixes[0])'),
+          },
+        ]);
+      }
+      expect(emulator.admin.getRules(source)).toEqual([]);
+    });
+
+    it('accepts prefixes another rule replicates too, as OSS does, and says so in the dry-run plan', async () => {
       const { source, destinations } = buckets('cn-beijing', 'cn-shanghai');
       await t.request
         .post(rulesUrl(source))
@@ -241,20 +262,22 @@ describe('create pre-flight (e2e against the OSS emulator)', () => {
         prefixes: ['source/video'],
         destination: { bucket: destinations[1], location: 'oss-cn-shanghai' },
       };
-      const { dry, real } = await dryThenReal(source, body, 409);
-      for (const res of [dry, real]) {
-        expect(res.body).toMatchObject({ code: 'CONFLICT', reason: 'ReplicationConflict' });
-        expect(res.body.errors).toEqual([
-          {
-            field: 'prefixes',
-            code: 'PrefixOverlap',
-            message: expect.stringContaining(
-              'Prefix "source/video" overlaps prefix "source" of rule "all-source"',
-            ),
-          },
-        ]);
-      }
-      expect(emulator.admin.getRules(source).map((r) => r.id)).toEqual(['all-source']);
+      const dry = await t.request.post(rulesUrl(source, true)).set(asAdmin).send(body).expect(200);
+      expect(dry.body.plan.findings).toEqual([
+        {
+          field: 'prefixes[0]',
+          code: 'PrefixSharedWithRule',
+          severity: 'info',
+          message: expect.stringContaining('also replicated by rule "all-source"'),
+        },
+      ]);
+      await t.request.post(rulesUrl(source)).set(asAdmin).send(body).expect(201);
+      expect(
+        emulator.admin
+          .getRules(source)
+          .map((r) => r.id)
+          .sort(),
+      ).toEqual(['all-source', 'videos']);
     });
   });
 

@@ -93,7 +93,7 @@ describe(preflightCreate.name, () => {
     expect(preflightCreate(aNewRule(), facts({ existingRules: [aRule()] }))).toEqual([]);
   });
 
-  it('flags prefixes that overlap an existing rule’s as a conflict, naming the rule', () => {
+  it('notes prefixes that another rule replicates too (OSS accepts it), naming the rule', () => {
     const existing = [
       aRule({ id: 'videos', prefixes: ['source'], destination: { ...aRule().destination, bucket: 'd1' } }),
       aRule({
@@ -109,15 +109,25 @@ describe(preflightCreate.name, () => {
     );
     expect(findings).toEqual([
       {
-        field: 'prefixes',
-        code: 'PrefixOverlap',
-        severity: 'error',
-        conflict: true,
+        field: 'prefixes[0]',
+        code: 'PrefixSharedWithRule',
+        severity: 'info',
+        conflict: false,
         message: expect.stringContaining(
-          'Prefix "source/video" overlaps prefix "source" of rule "videos" (and 1 other rule)',
+          'Objects under "source/video" are also replicated by rule "videos" (and 1 other rule)',
         ),
       },
     ]);
+  });
+
+  it('refuses overlapping prefixes within the rule (OSS EC 0031-00000019), naming the later one', () => {
+    expect(
+      preflightCreate(aNewRule({ prefixes: ['a/', 'logs', 'logs/2024'] }), facts()).map((f) => [
+        f.field,
+        f.code,
+        f.severity,
+      ]),
+    ).toEqual([['prefixes[2]', 'PrefixOverlap', 'error']]);
   });
 
   it('reports a missing destination bucket and a location that is not the bucket’s region', () => {

@@ -1,4 +1,4 @@
-import { overlappingPrefix } from './overlap.js';
+import { findOverlappingPrefixes, findOverlapsWithRules } from './prefix-overlap.js';
 import {
   effectiveTransferType,
   MAX_RULES_PER_BUCKET,
@@ -18,6 +18,7 @@ export type PreflightCode =
   | 'DestinationBucketNotFound'
   | 'DestinationLocationMismatch'
   | 'PrefixOverlap'
+  | 'PrefixSharedWithRule'
   | 'DestinationBucketUnverified'
   | 'TransferTypeChosen';
 
@@ -179,23 +180,32 @@ export function preflightCreate(rule: NewReplicationRule, facts: PreflightFacts)
     });
   }
 
-  const overlaps = others.flatMap((r) => {
-    const pair = overlappingPrefix(rule.prefixes, r.prefixes);
-    return pair ? [{ rule: r, ...pair }] : [];
-  });
-  if (overlaps.length > 0) {
-    const [first] = overlaps;
-    const more = overlaps.length - 1;
+  // OSS refuses overlapping prefixes within one rule (EC 0031-00000019: `source` and `source/video`).
+  for (const overlap of findOverlappingPrefixes(rule.prefixes)) {
     findings.push(
       error(
-        'prefixes',
+        `prefixes[${overlap.otherIndex}]`,
         'PrefixOverlap',
-        `Prefix "${first.wanted}" overlaps prefix "${first.existing}" of rule "${first.rule.id}"` +
-          (more > 0 ? ` (and ${more} other rule${more === 1 ? '' : 's'})` : '') +
-          '; OSS refuses rules whose prefixes overlap an existing rule (EC 0031-00000019).',
-        true,
+        `Prefix "${overlap.otherPrefix}" overlaps prefix "${overlap.prefix}" (prefixes[${overlap.index}]); ` +
+          'OSS refuses a rule whose prefixes overlap (EC 0031-00000019).',
       ),
     );
+  }
+  // Across rules OSS accepts it (the same keys may go to several destinations): say so, no more.
+  const shared = findOverlapsWithRules(rule.prefixes, others);
+  if (shared.length > 0) {
+    const rules = [...new Set(shared.map((o) => o.ruleId))];
+    const [first] = shared;
+    findings.push({
+      field: first.index >= 0 ? `prefixes[${first.index}]` : 'prefixes',
+      code: 'PrefixSharedWithRule',
+      severity: 'info',
+      conflict: false,
+      message:
+        `Objects under "${first.prefix || '(the whole bucket)'}" are also replicated by rule "${first.ruleId}"` +
+        (rules.length > 1 ? ` (and ${rules.length - 1} other rule${rules.length === 2 ? '' : 's'})` : '') +
+        '; OSS copies them to each destination.',
+    });
   }
   return findings;
 }
