@@ -12,6 +12,7 @@ import { installFastLane } from './common/http/fast-lane.js';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter.js';
 import { RamGuard } from './auth/ram.guard.js';
 import type { GatewayRequest } from './common/request-context/request-facts.js';
+import type { Logger } from 'pino';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -26,6 +27,11 @@ export interface CreateAppOptions {
    * how the tests check that both paths answer alike.
    */
   fastLane?: boolean;
+  /**
+   * The process's root logger (main.ts passes it, to flush it before printing the banner). Default: one
+   * made at LOG_LEVEL. Unused when `logger` is given.
+   */
+  rootLogger?: Logger;
 }
 
 /** Builds the Nest application (used by main.ts, the tests and the benchmarks alike). */
@@ -33,7 +39,10 @@ export async function createApp(
   config: AppConfig,
   options: CreateAppOptions = {},
 ): Promise<NestFastifyApplication> {
-  const root = options.logger === undefined ? createRootLogger(config.server.logLevel) : undefined;
+  const root =
+    options.logger === undefined
+      ? (options.rootLogger ?? createRootLogger(config.server.logLevel))
+      : undefined;
   // Minted request ids are time-ordered UUIDs (v7): they index cheaply in the audit store.
   const requestIds = new AuditEventIdGenerator();
   const adapter = new FastifyAdapter({
@@ -50,7 +59,7 @@ export async function createApp(
     abortOnError: false,
   });
   app.useGlobalPipes(gatewayValidationPipe);
-  app.enableShutdownHooks();
+  // Process signals are main.ts's business (SIGTERM/SIGINT shut down, SIGHUP reloads the principals).
   // Hot REST reads skip Nest's per-request glue when the guard decides at once (see `FastLane`).
   if (options.fastLane !== false) {
     installFastLane(app, app.get(RamGuard), new AllExceptionsFilter());

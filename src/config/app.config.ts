@@ -1,4 +1,4 @@
-import { validateEnv, type EnvSchema, type LogLevel } from './env.schema.js';
+import { ConfigValidationError, validateEnv, type EnvSchema, type LogLevel } from './env.schema.js';
 
 export interface OssCredentialsConfig {
   accessKeyId: string;
@@ -105,7 +105,23 @@ export function buildAppConfig(raw: Record<string, string | undefined>): AppConf
   };
 }
 
+/**
+ * The configuration the gateway process starts with: `buildAppConfig` plus the rules about what the
+ * process serves. Upstream mode needs a principals file: without one no caller could authenticate,
+ * so every request would be refused (embedded mode writes its demo file). Tests and scripts that
+ * boot the app without callers on purpose use `buildAppConfig`.
+ */
+export function buildProcessConfig(raw: Record<string, string | undefined>): AppConfig {
+  const config = buildAppConfig(raw);
+  if (config.mode === 'upstream' && !config.auth.principalsFile) {
+    throw new ConfigValidationError([
+      'GATEWAY_PRINCIPALS_FILE: is required in upstream mode (OSS credentials are set): without it no caller could authenticate',
+    ]);
+  }
+  return config;
+}
+
 /** The one place the process environment is read. */
 export function loadAppConfigFromProcess(): AppConfig {
-  return buildAppConfig(process.env);
+  return buildProcessConfig(process.env);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildAppConfig, redactConfig } from './app.config.js';
+import { buildAppConfig, buildProcessConfig, redactConfig } from './app.config.js';
 import { ConfigValidationError, validateEnv } from './env.schema.js';
 
 describe('validateEnv', () => {
@@ -57,5 +57,24 @@ describe('buildAppConfig', () => {
     });
     expect(config.oss.region).toBe('cn-beijing');
     expect(JSON.stringify(redactConfig(config))).not.toMatch(/super-secret|"token"/);
+  });
+});
+
+describe('buildProcessConfig', () => {
+  const upstream = { OSS_ACCESS_KEY_ID: 'id', OSS_ACCESS_KEY_SECRET: 'secret' };
+
+  it('refuses upstream mode without a principals file: nobody could call the gateway', () => {
+    expect(() => buildProcessConfig(upstream)).toThrow(
+      new ConfigValidationError([
+        'GATEWAY_PRINCIPALS_FILE: is required in upstream mode (OSS credentials are set): without it no caller could authenticate',
+      ]),
+    );
+  });
+
+  it('starts upstream with a principals file, and embedded without one (it writes the demo file)', () => {
+    expect(
+      buildProcessConfig({ ...upstream, GATEWAY_PRINCIPALS_FILE: '/etc/gateway/principals.yaml' }).mode,
+    ).toBe('upstream');
+    expect(buildProcessConfig({}).mode).toBe('embedded');
   });
 });

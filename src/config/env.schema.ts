@@ -96,9 +96,16 @@ export class EnvSchema {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(600_000) AUDIT_RETRY_MAX_DELAY_MS = 30_000;
 }
 
+/**
+ * What stops the process at start-up: a heading and one line per problem (`WHERE: rule`). Bad
+ * environment variables and a bad principals file are reported in this one format (exit code 78).
+ */
 export class ConfigValidationError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  constructor(
+    readonly problems: string[],
+    heading = 'Invalid configuration',
+  ) {
+    super(`${heading}:\n  - ${problems.join('\n  - ')}`);
     this.name = 'ConfigValidationError';
   }
 }

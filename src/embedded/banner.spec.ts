@@ -8,6 +8,7 @@ describe(startupBanner.name, () => {
     const text = startupBanner({
       mode: 'embedded',
       baseUrl: 'http://127.0.0.1:3000',
+      principals: { file: '/tmp/oss-gateway-demo-x/principals.yaml', count: 3, demo: true },
       embedded: { emulatorUrl: 'http://127.0.0.1:9000', buckets: DEMO_BUCKETS, callers: DEMO_CALLERS },
     });
     for (const url of ['/v1', '/graphql', '/docs', '/docs/openapi.json']) {
@@ -27,11 +28,31 @@ describe(startupBanner.name, () => {
     const text = startupBanner({
       mode: 'upstream',
       baseUrl: 'http://127.0.0.1:3000',
+      principals: { file: '/etc/gateway/principals.yaml', count: 1, demo: false },
       oss: { region: 'cn-hangzhou' },
     });
     expect(text).toContain('upstream mode');
     expect(text).toContain('http://127.0.0.1:3000/graphql');
     expect(text).not.toContain('demo-');
+  });
+
+  it('names the principals file and how many principals it has', () => {
+    const base = { baseUrl: 'http://127.0.0.1:3000', oss: { region: 'cn-hangzhou' } };
+    const upstream = startupBanner({
+      ...base,
+      mode: 'upstream',
+      principals: { file: '/etc/gateway/principals.yaml', count: 1, demo: false },
+    });
+    expect(upstream).toContain('  Principals          /etc/gateway/principals.yaml, 1 principal\n');
+    const embedded = startupBanner({
+      ...base,
+      mode: 'embedded',
+      principals: { file: '/tmp/demo/principals.yaml', count: 3, demo: true },
+      embedded: { emulatorUrl: 'http://127.0.0.1:9000', buckets: DEMO_BUCKETS, callers: DEMO_CALLERS },
+    });
+    expect(embedded).toContain(
+      '  Principals          demo principals file, 3 principals (/tmp/demo/principals.yaml)\n',
+    );
   });
 });
 

@@ -4,6 +4,12 @@ export interface StartupBannerInput {
   mode: 'embedded' | 'upstream';
   /** `http://host:port` the gateway listens on (a wildcard host is shown as 127.0.0.1). */
   baseUrl: string;
+  /** The principals file loaded at start-up (absolute path) and how many principals it has. */
+  principals: {
+    file: string;
+    count: number;
+    /** The embedded demo file (its keys are listed below). */ demo: boolean;
+  };
   /** Upstream mode: where OSS calls go. */
   oss?: { region: string; endpoint?: string };
   /** Embedded mode: the emulator and the demo callers. */
@@ -18,6 +24,11 @@ export interface StartupBannerInput {
 export function displayBaseUrl(host: string, port: number): string {
   const shown = host === '0.0.0.0' || host === '' ? '127.0.0.1' : host === '::' ? '[::1]' : host;
   return `http://${shown.includes(':') && !shown.startsWith('[') ? `[${shown}]` : shown}:${port}`;
+}
+
+function principalsLine({ file, count, demo }: StartupBannerInput['principals']): string {
+  const counted = `${count} ${count === 1 ? 'principal' : 'principals'}`;
+  return demo ? `demo principals file, ${counted} (${file})` : `${file}, ${counted}`;
 }
 
 /** What `npm start` prints: the mode, every URL, and in embedded mode the demo keys with a curl example. */
@@ -38,6 +49,7 @@ export function startupBanner(input: StartupBannerInput): string {
     `  OpenAPI UI          ${baseUrl}/docs`,
     `  OpenAPI document    ${baseUrl}/docs/openapi.json`,
     `  Health              ${baseUrl}/health/ready`,
+    `  Principals          ${principalsLine(input.principals)}`,
   );
   const embedded = input.embedded;
   if (input.mode === 'embedded' && embedded) {

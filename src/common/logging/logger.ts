@@ -1,5 +1,5 @@
 import type { LoggerService } from '@nestjs/common';
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 /** Paths whose values never reach a log line, whatever logs them. */
 const REDACT = [
@@ -15,7 +15,7 @@ const REDACT = [
 ];
 
 /** The process's structured (JSON) logger; `level` comes from LOG_LEVEL. */
-export function createRootLogger(level: string, destination?: NodeJS.WritableStream): Logger {
+export function createRootLogger(level: string, destination?: DestinationStream): Logger {
   const options = {
     level,
     base: { service: 'oss-replication-gateway' },
