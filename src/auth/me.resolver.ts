@@ -13,7 +13,10 @@ import { toBucketPermissions, toCallerIdentity } from './me.mapper.js';
 export class MeResolver {
   constructor(private readonly authorization: AuthorizationService) {}
 
-  @Query(() => CallerIdentity, { description: 'The authenticated caller.' })
+  @Query(() => CallerIdentity, {
+    nullable: true,
+    description: 'The authenticated caller.',
+  })
   @RequiresAuthentication()
   me(@CurrentCaller() caller: Caller): CallerIdentity {
     return toCallerIdentity(caller);

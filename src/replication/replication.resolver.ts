@@ -34,6 +34,7 @@ export class ReplicationResolver {
   constructor(private readonly replication: ReplicationService) {}
 
   @Query(() => [ReplicationRule], {
+    nullable: true,
     name: 'replicationRules',
     description: 'The replication rules of a bucket (GetBucketReplication); empty when it has none.',
   })
@@ -44,6 +45,7 @@ export class ReplicationResolver {
   }
 
   @Query(() => ReplicationRule, {
+    nullable: true,
     name: 'replicationRule',
     description: 'One replication rule; unknown id → NOT_FOUND.',
   })
@@ -115,6 +117,7 @@ export class ReplicationResolver {
   }
 
   @Query(() => ReplicationProgress, {
+    nullable: true,
     name: 'replicationProgress',
     description: 'How far a rule has replicated (GetBucketReplicationProgress).',
   })
@@ -124,6 +127,7 @@ export class ReplicationResolver {
   }
 
   @Query(() => ReplicationLocations, {
+    nullable: true,
     name: 'replicationLocations',
     description: 'Regions the bucket may replicate to (GetBucketReplicationLocation).',
   })
