@@ -1,5 +1,5 @@
 import { Controller, Get, Query, Req } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiQuery, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { GatewayRequest } from '../common/request-context/request-facts.js';
 import { AuthorizationService } from './authorization.service.js';
 import type { Caller } from './caller/caller.js';
@@ -20,7 +20,7 @@ export class MeController {
   @Get()
   @RequiresAuthentication()
   @ApiOperation({ operationId: 'getMe', summary: 'Who the caller is: principal id, type, groups, key id.' })
-  @ApiOkResponse({ type: CallerIdentity })
+  @ApiOkResponse({ type: CallerIdentity, description: 'The authenticated caller.' })
   me(@CurrentCaller() caller: Caller): CallerIdentity {
     return toCallerIdentity(caller);
   }
@@ -33,7 +33,11 @@ export class MeController {
     description:
       'The decision (Allow, ImplicitDeny, ExplicitDeny) of the caller’s policies for each of the six replication actions on the bucket, in the context of this request — for portals deciding which buttons to show.',
   })
-  @ApiOkResponse({ type: BucketPermissionsResponse })
+  @ApiQuery({ name: 'bucket', description: 'The source bucket.', example: 'demo-source' })
+  @ApiOkResponse({
+    type: BucketPermissionsResponse,
+    description: 'The decision for each action on the bucket’s ARN.',
+  })
   async permissions(
     @CurrentCaller() caller: Caller,
     @Query() args: BucketPermissionsArgs,

@@ -15,7 +15,7 @@ export class MeResolver {
 
   @Query(() => CallerIdentity, {
     nullable: true,
-    description: 'The authenticated caller.',
+    description: 'The authenticated caller. Open to any authenticated caller; no RAM action is checked.',
   })
   @RequiresAuthentication()
   me(@CurrentCaller() caller: Caller): CallerIdentity {
