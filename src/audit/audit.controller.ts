@@ -19,9 +19,12 @@ export class AuditController {
     summary: 'The audit trail, newest first, filtered and paginated by cursor.',
     description:
       'Every authorization decision and every call forwarded to OSS. Pass `nextCursor` as `after` for ' +
-      'the next page. Requires `gateway:ListAuditEvents` on `*`.',
+      'the next page; `nextCursor` is null on the last page. Dry runs are recorded with `dryRun: true`.',
   })
-  @ApiOkResponse({ type: AuditEventPage })
+  @ApiOkResponse({
+    type: AuditEventPage,
+    description: 'One page of events, newest first, and the cursor of the next.',
+  })
   async list(@Query() query: ListAuditEventsQuery): Promise<AuditEventPage> {
     return toAuditEventPage(await this.audit.query(toAuditQueryFilter(query), query.first, query.after));
   }

@@ -11,6 +11,7 @@ export class AuditResolver {
   constructor(private readonly audit: AuditService) {}
 
   @Query(() => AuditEventPage, {
+    nullable: true,
     name: 'auditEvents',
     description:
       'The audit trail, newest first: authorization decisions and calls forwarded to OSS. ' +

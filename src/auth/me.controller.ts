@@ -1,5 +1,5 @@
 import { Controller, Get, Query, Req } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiQuery, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { ApiProblemResponses } from '../common/errors/problem.dto.js';
 import type { GatewayRequest } from '../common/request-context/request-facts.js';
 import { AuthorizationService } from './authorization.service.js';
@@ -21,7 +21,7 @@ export class MeController {
   @Get()
   @RequiresAuthentication()
   @ApiOperation({ operationId: 'getMe', summary: 'Who the caller is: principal id, type, groups, key id.' })
-  @ApiOkResponse({ type: CallerIdentity })
+  @ApiOkResponse({ type: CallerIdentity, description: 'The authenticated caller.' })
   me(@CurrentCaller() caller: Caller): CallerIdentity {
     return toCallerIdentity(caller);
   }
@@ -32,9 +32,13 @@ export class MeController {
     operationId: 'getMyPermissions',
     summary: 'What the caller may do on a bucket',
     description:
-      'The decision (Allow, ImplicitDeny, ExplicitDeny) of the caller’s policies for each of the six replication actions on the bucket, in the context of this request — for portals deciding which buttons to show.',
+      'The decision (Allow, ImplicitDeny, ExplicitDeny) of the caller’s policies for each of the six replication actions on the bucket’s ARN and for the gateway’s own actions (`gateway:SimulatePolicy`, `gateway:ListAuditEvents`, on `*`), in the context of this request — for portals deciding which buttons and pages to show. 404 when the bucket does not exist.',
   })
-  @ApiOkResponse({ type: BucketPermissionsResponse })
+  @ApiQuery({ name: 'bucket', description: 'The source bucket.', example: 'demo-source' })
+  @ApiOkResponse({
+    type: BucketPermissionsResponse,
+    description: 'The decision for each action on the bucket’s ARN.',
+  })
   @ApiProblemResponses(400, 401, 404)
   async permissions(
     @CurrentCaller() caller: Caller,

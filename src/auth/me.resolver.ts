@@ -13,7 +13,10 @@ import { toBucketPermissions, toCallerIdentity } from './me.mapper.js';
 export class MeResolver {
   constructor(private readonly authorization: AuthorizationService) {}
 
-  @Query(() => CallerIdentity, { description: 'The authenticated caller.' })
+  @Query(() => CallerIdentity, {
+    nullable: true,
+    description: 'The authenticated caller. Open to any authenticated caller; no RAM action is checked.',
+  })
   @RequiresAuthentication()
   me(@CurrentCaller() caller: Caller): CallerIdentity {
     return toCallerIdentity(caller);

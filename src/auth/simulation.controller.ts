@@ -1,6 +1,7 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
+  ApiBody,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
@@ -31,7 +32,49 @@ export class SimulationController {
     description:
       'Evaluates `action` on `resource` in `context` against the given policy documents, a configured principal’s policies, or (with neither) the caller’s own. Nothing is forwarded to OSS.',
   })
-  @ApiOkResponse({ type: PolicySimulation })
+  @ApiBody({
+    type: SimulatePolicyInput,
+    examples: {
+      principal: {
+        summary: 'May the demo rtc-operator enable RTC on demo-source?',
+        value: {
+          principal: 'rtc-operator',
+          action: 'oss:PutBucketRtc',
+          resource: 'acs:oss:cn-hangzhou:*:demo-source',
+        },
+      },
+      policies: {
+        summary: 'An inline policy document, with condition context',
+        value: {
+          policies: [
+            {
+              Version: '1',
+              Statement: [
+                {
+                  Effect: 'Allow',
+                  Action: 'oss:GetBucketReplication',
+                  Resource: 'acs:oss:*:*:demo-*',
+                  Condition: { IpAddress: { 'acs:SourceIp': '10.0.0.0/8' } },
+                },
+              ],
+            },
+          ],
+          action: 'oss:GetBucketReplication',
+          resource: 'acs:oss:cn-hangzhou:*:demo-source',
+          context: { 'acs:SourceIp': '10.0.0.1' },
+        },
+      },
+      caller: {
+        summary: 'The caller’s own policies',
+        value: { action: 'oss:DeleteBucketReplication', resource: 'acs:oss:cn-hangzhou:*:demo-source' },
+      },
+    },
+  })
+  @ApiOkResponse({
+    type: PolicySimulation,
+    description:
+      'The decision, the statements that decided it and the context keys the policies needed but did not get.',
+  })
   @ApiBadRequestResponse({
     description: 'Malformed input or policy document; `errors[].field` is the JSON path.',
   })

@@ -12,8 +12,10 @@ export class SimulationResolver {
   constructor(private readonly simulation: SimulationService) {}
 
   @Query(() => PolicySimulation, {
+    nullable: true,
     description:
-      'Simulates a RAM decision against inline policies, a configured principal, or the caller itself (action gateway:SimulatePolicy). Side-effect free, hence a query.',
+      'Simulates a RAM decision against inline policies, a configured principal, or the caller itself. ' +
+      'Side-effect free, hence a query. Requires `gateway:SimulatePolicy` on `*`.',
   })
   @RequiresAction(GatewayAction.SimulatePolicy)
   simulatePolicy(

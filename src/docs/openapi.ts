@@ -5,12 +5,19 @@ import type { INestApplication } from '@nestjs/common';
 import { ModulesContainer } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { IS_PUBLIC } from '../auth/decorators/public.decorator.js';
+import {
+  type ActionRequirement,
+  AUTHENTICATED,
+  REQUIRES_ACTION,
+} from '../auth/decorators/requires-action.decorator.js';
 import { PUBLIC_ERROR_CODES } from '../common/errors/error-code.js';
+import { BUCKET_NAME_MESSAGE } from '../common/validation/is-bucket-name.js';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type SchemaObject = Record<string, unknown>;
 type OperationObject = {
   operationId?: string;
+  description?: string;
   security?: Array<Record<string, string[]>>;
   responses?: Record<string, unknown>;
   parameters?: Array<{ in?: string }>;
@@ -265,6 +272,18 @@ const STANDARD_PROBLEMS: Record<string, ProblemResponse> = {
       },
     },
   },
+  '503': {
+    description: 'The audit store is down: mutations are refused until it is back (`SERVICE_UNAVAILABLE`).',
+    schema: 'Problem',
+    example: {
+      type: `${PROBLEM_TYPE}audit-unavailable`,
+      title: 'Audit store unavailable',
+      status: 503,
+      detail: 'The audit store is unavailable; the request was not forwarded.',
+      code: 'SERVICE_UNAVAILABLE',
+      reason: 'AuditUnavailable',
+    },
+  },
   '504': {
     description: 'OSS did not answer in time (`UPSTREAM_TIMEOUT`).',
     schema: 'OssProblem',
@@ -290,9 +309,15 @@ export function defaultOperationId(controllerKey: string, methodKey: string): st
 
 const API_OPERATION_METADATA = 'swagger/apiOperation';
 
-/** operationIds of every handler marked `@Public()` (on the method or its class). */
-function publicOperationIds(app: INestApplication): Set<string> {
-  const found = new Set<string>();
+/** What a handler declares about its caller: `@Public()`, or the action it requires. */
+export interface OperationFacts {
+  isPublic: boolean;
+  requirement?: ActionRequirement;
+}
+
+/** The declaration of every controller handler, by operationId. */
+function operationFacts(app: INestApplication): Map<string, OperationFacts> {
+  const found = new Map<string, OperationFacts>();
   const modules = app.get(ModulesContainer, { strict: false });
   for (const module of modules.values()) {
     for (const wrapper of module.controllers.values()) {
@@ -301,15 +326,20 @@ function publicOperationIds(app: INestApplication): Set<string> {
         continue;
       }
       const classPublic = Reflect.getMetadata(IS_PUBLIC, type) === true;
+      const classRequirement = Reflect.getMetadata(REQUIRES_ACTION, type) as ActionRequirement | undefined;
       const proto = type.prototype as Record<string, unknown>;
       for (const key of Object.getOwnPropertyNames(proto)) {
         const method = proto[key];
         if (key !== 'constructor' && typeof method === 'function') {
-          if (classPublic || Reflect.getMetadata(IS_PUBLIC, method) === true) {
-            const declared = Reflect.getMetadata(API_OPERATION_METADATA, method) as
-              { operationId?: string } | undefined;
-            found.add(declared?.operationId ?? defaultOperationId(type.name, key));
-          }
+          const declared = Reflect.getMetadata(API_OPERATION_METADATA, method) as
+            { operationId?: string } | undefined;
+          const requirement =
+            (Reflect.getMetadata(REQUIRES_ACTION, method) as ActionRequirement | undefined) ??
+            classRequirement;
+          found.set(declared?.operationId ?? defaultOperationId(type.name, key), {
+            isPublic: classPublic || Reflect.getMetadata(IS_PUBLIC, method) === true,
+            ...(requirement ? { requirement } : {}),
+          });
         }
       }
     }
@@ -317,32 +347,198 @@ function publicOperationIds(app: INestApplication): Set<string> {
   return found;
 }
 
-function problemResponse(spec: ProblemResponse): Record<string, unknown> {
+/** The sentence every operation description ends with: who may call it (DESIGN §2). */
+export function requirementSentence(facts: OperationFacts | undefined): string {
+  const requirement = facts?.requirement;
+  if (facts?.isPublic || !requirement) {
+    return 'Public: no credentials needed.';
+  }
+  if (requirement.action === AUTHENTICATED) {
+    return 'Open to any authenticated caller; no RAM action is checked.';
+  }
+  switch (requirement.resource.kind) {
+    case 'bucket':
+    case 'parentBucket':
+      return `Requires \`${requirement.action}\` on the source bucket (\`acs:oss:{region}:{accountId}:{bucket}\`).`;
+    case 'static':
+      return `Requires \`${requirement.action}\` on \`${requirement.resource.resource}\`.`;
+  }
+}
+
+/** The resource a denial of `requirement` names in the examples: the demo source bucket's ARN, or the fixed one. */
+function exampleResource(requirement: ActionRequirement): string {
+  return requirement.resource.kind === 'static'
+    ? requirement.resource.resource
+    : 'acs:oss:cn-hangzhou:*:demo-source';
+}
+
+function problemResponse(spec: ProblemResponse, example: Json | undefined): Record<string, unknown> {
   return {
     description: spec.description,
     content: {
-      [PROBLEM_JSON]: { schema: { $ref: `#/components/schemas/${spec.schema}` }, example: spec.example },
+      [PROBLEM_JSON]: {
+        schema: { $ref: `#/components/schemas/${spec.schema}` },
+        example: example ?? spec.example,
+      },
     },
   };
 }
 
 /** Which standard problem responses an operation can answer with. */
-function problemStatuses(path: string, op: OperationObject, isPublic: boolean): string[] {
-  if (isPublic) {
+function problemStatuses(
+  path: string,
+  method: string,
+  op: OperationObject,
+  facts: OperationFacts | undefined,
+): string[] {
+  if (facts?.isPublic) {
     return [];
   }
-  const statuses = ['401', '403'];
+  const statuses = ['401'];
+  if (facts?.requirement && facts.requirement.action !== AUTHENTICATED) {
+    statuses.push('403');
+  }
   const hasInput = (op.parameters ?? []).length > 0 || op.requestBody !== undefined;
   if (hasInput) {
     statuses.push('400');
   }
   if (path.includes('{bucket}')) {
     statuses.push('404', '502', '504');
-    if (op.requestBody !== undefined || path.includes('{ruleId}')) {
+    // Only writes conflict with the bucket's replication configuration.
+    if (method !== 'get') {
       statuses.push('409');
     }
   }
   return statuses;
+}
+
+/**
+ * The example of a problem response, as this route would answer it: a 400 names one of the route's
+ * own inputs, a 403 the route's action, a 404 what the route looks up, a 409 a conflict of that write.
+ */
+function routeProblemExample(
+  status: string,
+  path: string,
+  method: string,
+  op: OperationObject,
+  facts: OperationFacts | undefined,
+): Json | undefined {
+  const base = STANDARD_PROBLEMS[status]?.example;
+  if (base === undefined || base === null || typeof base !== 'object' || Array.isArray(base)) {
+    return base;
+  }
+  const requirement = facts?.requirement;
+  switch (status) {
+    case '400': {
+      const [field, message] = validationExample(path, method, op);
+      return { ...base, errors: [{ field, message }] };
+    }
+    case '403': {
+      if (!requirement) {
+        return base;
+      }
+      const resource = exampleResource(requirement);
+      return {
+        ...base,
+        detail: `${requirement.action} on ${resource} is not allowed (ImplicitDeny).`,
+        authorization: {
+          decision: 'ImplicitDeny',
+          action: requirement.action,
+          resource,
+          matchedStatements: [],
+        },
+      };
+    }
+    case '404':
+      if (path.includes('{ruleId}')) {
+        return {
+          type: `${PROBLEM_TYPE}replication-rule-not-found`,
+          title: 'Replication rule not found',
+          status: 404,
+          detail: 'Bucket "demo-source" has no replication rule "logs-to-beijing".',
+          code: 'NOT_FOUND',
+          reason: 'ReplicationRuleNotFound',
+        };
+      }
+      if (!path.includes('{bucket}') && op.requestBody !== undefined) {
+        return {
+          type: `${PROBLEM_TYPE}principal-not-found`,
+          title: 'Principal not found',
+          status: 404,
+          detail: 'No principal "billing-service" is configured.',
+          code: 'NOT_FOUND',
+          reason: 'PrincipalNotFound',
+        };
+      }
+      return base;
+    case '409':
+      if (method === 'post') {
+        return {
+          ...base,
+          detail: 'Pre-flight checks for bucket "demo-source" found 1 problem; nothing was sent to OSS.',
+          reason: 'ReplicationConflict',
+          errors: [
+            {
+              field: 'destination.bucket',
+              code: 'DuplicateDestination',
+              message:
+                'Rule "demo-logs-and-images-to-beijing" already replicates "demo-source" to "demo-replica".',
+            },
+          ],
+        };
+      }
+      if (method === 'put') {
+        return {
+          ...base,
+          detail: 'Pre-flight checks for bucket "demo-source" found 1 problem; nothing was sent to OSS.',
+          reason: 'ReplicationConflict',
+          errors: [
+            {
+              field: 'ruleId',
+              code: 'RuleClosing',
+              message:
+                'Rule "logs-to-beijing" is being deleted (closing); its replication time control cannot change.',
+            },
+          ],
+        };
+      }
+      return {
+        ...base,
+        detail: 'The replication rule is already being deleted.',
+        reason: 'ReplicationConflict',
+        oss: {
+          code: 'BucketReplicationInClosingStatus',
+          message: 'The replication rule is in closing status.',
+          requestId: '5C3D9175B6FC201293AD****',
+          ec: '0016-00000802',
+        },
+      };
+    default:
+      return base;
+  }
+}
+
+/** `[field, message]` of a validation error this route can answer. */
+function validationExample(path: string, method: string, op: OperationObject): [string, string] {
+  if (path.endsWith('/rtc')) {
+    return ['enabled', 'enabled must be true or false'];
+  }
+  if (method === 'post' && path.includes('{bucket}')) {
+    return ['destination.location', 'destination.location must be an OSS location such as oss-cn-beijing'];
+  }
+  if (op.requestBody !== undefined) {
+    return ['policies[0].Statement[0].Effect', 'Effect must be "Allow" or "Deny"'];
+  }
+  const params = (op.parameters ?? []) as Array<{ in?: string; name?: string }>;
+  if (params.some((p) => p.name === 'bucket')) {
+    return ['bucket', `bucket ${BUCKET_NAME_MESSAGE}`];
+  }
+  const first = params.find((p) => p.name === 'first');
+  if (first) {
+    return ['first', 'first must not be greater than 500'];
+  }
+  const name = params[0]?.name ?? 'body';
+  return [name, `${name} is not valid`];
 }
 
 /** Returns a deep copy of `value` with every object's keys in lexicographic order. */
@@ -400,7 +596,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .build();
 
   const document = SwaggerModule.createDocument(app, config, { operationIdFactory: defaultOperationId });
-  const publicIds = publicOperationIds(app);
+  const facts = operationFacts(app);
   const globalSecurity = document.security ?? [];
 
   const schemas = (document.components ??= {}).schemas ?? {};
@@ -423,19 +619,25 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
         throw new Error(`OpenAPI: operationId ${op.operationId} is used by both ${clash} and ${where}`);
       }
       seen.set(op.operationId, where);
-      const isPublic = publicIds.has(op.operationId);
-      if (isPublic) {
+      const declared = facts.get(op.operationId);
+      if (declared?.isPublic) {
         op.security = [];
       }
+      const sentence = requirementSentence(declared);
+      op.description = op.description ? `${op.description}\n\n${sentence}` : sentence;
       const responses = (op.responses ??= {});
-      for (const status of problemStatuses(path, op, isPublic)) {
+      for (const status of problemStatuses(path, method, op, declared)) {
         const spec = STANDARD_PROBLEMS[status];
         if (spec && responses[status] === undefined) {
-          responses[status] = problemResponse(spec);
+          responses[status] = problemResponse(spec, routeProblemExample(status, path, method, op, declared));
         }
       }
-      for (const [status, response] of Object.entries(responses)) {
-        refineProblemResponse(response, STANDARD_PROBLEMS[status]);
+      for (const [status, response] of declared?.isPublic ? [] : Object.entries(responses)) {
+        const spec = STANDARD_PROBLEMS[status];
+        if (spec) {
+          const example = routeProblemExample(status, path, method, op, declared);
+          responses[status] = refineProblemResponse(response, spec, example);
+        }
       }
       if (op.security && sameRequirements(op.security, globalSecurity)) {
         delete op.security;
@@ -445,17 +647,28 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   return sortKeysDeep(document);
 }
 
-/** A `Problem` response declared by a controller points at the variant for its status, with an example. */
-function refineProblemResponse(response: unknown, spec: ProblemResponse | undefined): void {
-  const media = (response as { content?: Record<string, { schema?: SchemaObject; example?: unknown }> })
-    .content?.[PROBLEM_JSON];
-  if (!spec || !media) {
-    return;
+/**
+ * A copy of a problem response (decorators on a controller class share one object between its
+ * routes) pointing at the variant for its status, with the example this route would answer.
+ */
+function refineProblemResponse(response: unknown, spec: ProblemResponse, example: Json | undefined): unknown {
+  const declared = response as {
+    content?: Record<string, { schema?: SchemaObject; example?: unknown }>;
+  };
+  // A problem response declared with a description only still answers problem+json.
+  const media =
+    declared.content?.[PROBLEM_JSON] ?? (declared.content ? undefined : { schema: ref('Problem') });
+  if (!media) {
+    return response;
   }
-  if (media.schema?.$ref === '#/components/schemas/Problem') {
-    media.schema = ref(spec.schema);
-  }
-  media.example ??= spec.example;
+  const schema = media.schema?.$ref === '#/components/schemas/Problem' ? ref(spec.schema) : media.schema;
+  return {
+    ...declared,
+    content: {
+      ...declared.content,
+      [PROBLEM_JSON]: { ...media, schema, example: media.example ?? example ?? spec.example },
+    },
+  };
 }
 
 function requirementKey(req: Record<string, string[]>): string {

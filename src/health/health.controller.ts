@@ -1,5 +1,5 @@
 import { Controller, Get, HttpCode, Res } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Public } from '../auth/decorators/public.decorator.js';
 import { HealthRegistry, type HealthReport } from './health-indicator.js';
@@ -13,6 +13,7 @@ export class HealthController {
   @Public()
   @HttpCode(200)
   @ApiOperation({ operationId: 'getLiveness', summary: 'Liveness: the process is up and serving requests.' })
+  @ApiOkResponse({ description: 'The process is up: `{"status": "ok"}`.' })
   live(): { status: 'ok' } {
     return { status: 'ok' };
   }
@@ -23,6 +24,10 @@ export class HealthController {
     operationId: 'getReadiness',
     summary:
       'Readiness: every dependency (audit store, OSS endpoint) is usable; 503 with the checks otherwise.',
+  })
+  @ApiOkResponse({ description: 'Every dependency is usable: `{"status": "ok", "checks": {…}}`.' })
+  @ApiServiceUnavailableResponse({
+    description: 'A dependency is down: `{"status": "degraded", "checks": {…}}` says which.',
   })
   async ready(
     @Res({ passthrough: true }) reply: FastifyReply,

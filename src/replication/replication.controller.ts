@@ -14,9 +14,11 @@ import {
 import {
   ApiAcceptedResponse,
   ApiBearerAuth,
+  ApiBody,
   ApiCreatedResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiParam,
   ApiSecurity,
   ApiTags,
 } from '@nestjs/swagger';
@@ -59,7 +61,10 @@ export class ReplicationController {
     summary: 'List the replication rules of a bucket',
     description: 'GetBucketReplication. A bucket without replication configuration answers `{"rules": []}`.',
   })
-  @ApiOkResponse({ type: ReplicationRuleList })
+  @ApiOkResponse({
+    type: ReplicationRuleList,
+    description: 'The rules; `{"rules": []}` when the bucket has none.',
+  })
   @ApiProblemResponses(400, 404)
   list(@Param() params: BucketArgs, @Call() ctx: CallContext): Promise<ReplicationRuleList> {
     return this.replication
@@ -68,6 +73,7 @@ export class ReplicationController {
   }
 
   @Get('rules/:ruleId')
+  @ApiParam({ name: 'ruleId', description: 'Rule id.', example: 'demo-logs-and-images-to-beijing' })
   @FastLane()
   @RequiresAction(OssAction.GetBucketReplication, bucketArn('bucket'))
   @ApiOperation({
@@ -75,7 +81,7 @@ export class ReplicationController {
     summary: 'Get one replication rule',
     description: 'GetBucketReplication, filtered to one rule; unknown id → 404.',
   })
-  @ApiOkResponse({ type: ReplicationRule })
+  @ApiOkResponse({ type: ReplicationRule, description: 'The rule.' })
   @ApiProblemResponses(400, 404)
   async get(@Param() params: RuleArgs, @Call() ctx: CallContext): Promise<ReplicationRule> {
     return toRuleView(params.bucket, await this.replication.get(ctx, params.bucket, params.ruleId));
@@ -94,6 +100,22 @@ export class ReplicationController {
       'and `Idempotent-Replayed: true`; the same id with a different body is 409. With `?dryRun=true` nothing is written: ' +
       '200 with the rule as it would be created and `plan`, the OSS request that would be sent. ' +
       'Condition keys: `oss:ReplicationDestinationBucket`, `oss:ReplicationDestinationLocation`.',
+  })
+  @ApiBody({
+    type: CreateReplicationRuleInput,
+    examples: {
+      crossRegion: {
+        summary:
+          'demo-source → demo-archive (cn-shanghai), new PUTs under reports/ and the objects already there',
+        value: {
+          id: 'reports-to-shanghai',
+          prefixes: ['reports/'],
+          action: 'PUT',
+          destination: { bucket: 'demo-archive', location: 'oss-cn-shanghai', transferType: 'internal' },
+          historicalObjectReplication: true,
+        },
+      },
+    },
   })
   @ApiCreatedResponse({
     type: ReplicationRule,
@@ -135,6 +157,7 @@ export class ReplicationController {
   }
 
   @Put('rules/:ruleId/rtc')
+  @ApiParam({ name: 'ruleId', description: 'Rule id.', example: 'demo-logs-and-images-to-beijing' })
   @RequiresAction(OssAction.PutBucketRtc, bucketArn('bucket'))
   @ApiOperation({
     operationId: 'setReplicationTimeControl',
@@ -142,7 +165,11 @@ export class ReplicationController {
     description:
       'PutBucketRTC after pre-flight checks; answers the rule as re-read from OSS. `?dryRun=true` writes nothing and adds `plan`.',
   })
-  @ApiOkResponse({ type: ReplicationRule })
+  @ApiOkResponse({
+    type: ReplicationRule,
+    description:
+      'The rule as re-read from OSS (`rtc.status` goes `enabling` → `enabled`); with `?dryRun=true`, the rule as it would be and `plan`.',
+  })
   @ApiProblemResponses(400, 404, 409, 503)
   async setRtc(
     @Param() params: RuleArgs,
@@ -161,6 +188,7 @@ export class ReplicationController {
   }
 
   @Delete('rules/:ruleId')
+  @ApiParam({ name: 'ruleId', description: 'Rule id.', example: 'demo-logs-and-images-to-beijing' })
   @HttpCode(HttpStatus.ACCEPTED)
   @RequiresAction(OssAction.DeleteBucketReplication, bucketArn('bucket'))
   @ApiOperation({
@@ -170,7 +198,10 @@ export class ReplicationController {
       'DeleteBucketReplication. Deletion is asynchronous: 202 with the rule in `closing`; it disappears later. ' +
       '`?dryRun=true` writes nothing: 200 with the rule and `plan`.',
   })
-  @ApiAcceptedResponse({ type: ReplicationRule })
+  @ApiAcceptedResponse({
+    type: ReplicationRule,
+    description: 'Deletion started: the rule in `closing`; OSS removes it asynchronously.',
+  })
   @ApiOkResponse({
     type: ReplicationRule,
     description: 'Dry run: nothing was written; `plan` shows the OSS request.',
@@ -191,6 +222,7 @@ export class ReplicationController {
   }
 
   @Get('rules/:ruleId/progress')
+  @ApiParam({ name: 'ruleId', description: 'Rule id.', example: 'demo-logs-and-images-to-beijing' })
   @FastLane()
   @RequiresAction(OssAction.GetBucketReplicationProgress, bucketArn('bucket'))
   @ApiOperation({
@@ -198,7 +230,7 @@ export class ReplicationController {
     summary: 'Replication progress of a rule',
     description: 'GetBucketReplicationProgress.',
   })
-  @ApiOkResponse({ type: ReplicationProgress })
+  @ApiOkResponse({ type: ReplicationProgress, description: 'How far the rule has replicated.' })
   @ApiProblemResponses(400, 404)
   async progress(@Param() params: RuleArgs, @Call() ctx: CallContext): Promise<ReplicationProgress> {
     return toProgressView(await this.replication.progress(ctx, params.bucket, params.ruleId));
@@ -213,7 +245,10 @@ export class ReplicationController {
     description:
       'GetBucketReplicationLocation: cross-region partners with their transfer types and RTC support (the bucket’s own region is also allowed, with `internal`).',
   })
-  @ApiOkResponse({ type: ReplicationLocations })
+  @ApiOkResponse({
+    type: ReplicationLocations,
+    description: 'The regions the bucket may replicate to, with transfer types and RTC support.',
+  })
   @ApiProblemResponses(400, 404)
   async locations(@Param() params: BucketArgs, @Call() ctx: CallContext): Promise<ReplicationLocations> {
     return toLocationsView(await this.replication.locations(ctx, params.bucket));

@@ -35,8 +35,11 @@ export class ReplicationResolver {
   constructor(private readonly replication: ReplicationService) {}
 
   @Query(() => [ReplicationRule], {
+    nullable: true,
     name: 'replicationRules',
-    description: 'The replication rules of a bucket (GetBucketReplication); empty when it has none.',
+    description:
+      'The replication rules of a bucket (GetBucketReplication); empty when it has none. ' +
+      'Requires `oss:GetBucketReplication` on the source bucket.',
   })
   @RequiresAction(OssAction.GetBucketReplication, bucketArn('bucket'))
   async replicationRules(@Args() args: BucketArgs, @Call() ctx: CallContext): Promise<ReplicationRule[]> {
@@ -45,8 +48,10 @@ export class ReplicationResolver {
   }
 
   @Query(() => ReplicationRule, {
+    nullable: true,
     name: 'replicationRule',
-    description: 'One replication rule; unknown id → NOT_FOUND.',
+    description:
+      'One replication rule; unknown id → NOT_FOUND. Requires `oss:GetBucketReplication` on the source bucket.',
   })
   @RequiresAction(OssAction.GetBucketReplication, bucketArn('bucket'))
   async replicationRule(
@@ -60,7 +65,8 @@ export class ReplicationResolver {
     name: 'createReplicationRule',
     description:
       'PutBucketReplication after pre-flight checks. The id is generated when absent; retrying with the same id and ' +
-      'body returns the existing rule. With dryRun nothing is written and `plan` shows the OSS request.',
+      'body returns the existing rule. With dryRun nothing is written and `plan` shows the OSS request. ' +
+      'Requires `oss:PutBucketReplication` on the source bucket.',
   })
   @RequiresAction(OssAction.PutBucketReplication, bucketArn('bucket'), createRuleConditionContext)
   async createReplicationRule(
@@ -86,7 +92,8 @@ export class ReplicationResolver {
   @Mutation(() => ReplicationRule, {
     name: 'setReplicationTimeControl',
     description:
-      'PutBucketRTC: enable or disable replication time control; returns the rule re-read from OSS.',
+      'PutBucketRTC: enable or disable replication time control; returns the rule re-read from OSS. ' +
+      'Requires `oss:PutBucketRtc` on the source bucket.',
   })
   @RequiresAction(OssAction.PutBucketRtc, bucketArn('bucket'))
   async setReplicationTimeControl(
@@ -106,7 +113,8 @@ export class ReplicationResolver {
   @Mutation(() => ReplicationRule, {
     name: 'deleteReplicationRule',
     description:
-      'DeleteBucketReplication: returns the rule in CLOSING; it disappears once OSS has cleaned up.',
+      'DeleteBucketReplication: returns the rule in CLOSING; it disappears once OSS has cleaned up. ' +
+      'Requires `oss:DeleteBucketReplication` on the source bucket.',
   })
   @RequiresAction(OssAction.DeleteBucketReplication, bucketArn('bucket'))
   async deleteReplicationRule(
@@ -118,8 +126,11 @@ export class ReplicationResolver {
   }
 
   @Query(() => ReplicationProgress, {
+    nullable: true,
     name: 'replicationProgress',
-    description: 'How far a rule has replicated (GetBucketReplicationProgress).',
+    description:
+      'How far a rule has replicated (GetBucketReplicationProgress). ' +
+      'Requires `oss:GetBucketReplicationProgress` on the source bucket.',
   })
   @RequiresAction(OssAction.GetBucketReplicationProgress, bucketArn('bucket'))
   async replicationProgress(@Args() args: RuleArgs, @Call() ctx: CallContext): Promise<ReplicationProgress> {
@@ -127,8 +138,11 @@ export class ReplicationResolver {
   }
 
   @Query(() => ReplicationLocations, {
+    nullable: true,
     name: 'replicationLocations',
-    description: 'Regions the bucket may replicate to (GetBucketReplicationLocation).',
+    description:
+      'Regions the bucket may replicate to (GetBucketReplicationLocation). ' +
+      'Requires `oss:GetBucketReplicationLocation` on the source bucket.',
   })
   @RequiresAction(OssAction.GetBucketReplicationLocation, bucketArn('bucket'))
   async replicationLocations(
@@ -142,7 +156,7 @@ export class ReplicationResolver {
     name: 'progress',
     nullable: true,
     description:
-      'Progress of this rule, authorized on its own (oss:GetBucketReplicationProgress): null with a FORBIDDEN error ' +
+      'Progress of this rule, authorized on its own (requires `oss:GetBucketReplicationProgress`): null with a FORBIDDEN error ' +
       'on this path for callers who may list rules but not read progress.',
   })
   @RequiresAction(OssAction.GetBucketReplicationProgress, parentBucketArn())

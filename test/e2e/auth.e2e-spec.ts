@@ -324,7 +324,8 @@ describe('auth routes', () => {
 
     it('answers UNAUTHENTICATED without credentials', async () => {
       const res = await t.graphql(ME_QUERY).expect(200);
-      expect(res.body.data).toBeNull();
+      // Query root fields are nullable (DESIGN §9): the field is null, the error says why.
+      expect(res.body.data).toEqual({ me: null });
       expect(res.body.errors[0].extensions.code).toBe('UNAUTHENTICATED');
     });
   });

@@ -1,18 +1,89 @@
 import 'reflect-metadata';
 import { createHash } from 'node:crypto';
+import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
+import { GraphQLSchemaHost } from '@nestjs/graphql';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.factory.js';
+import { collectEndpointPermissions, type EndpointPermission } from '../../src/auth/permission-surface.js';
 import { buildAppConfig } from '../../src/config/app.config.js';
 import { setupDocs } from '../../src/docs/docs.setup.js';
 import { buildOpenApiDocument, serializeOpenApi } from '../../src/docs/openapi.js';
+import { prepareEmbedded, type EmbeddedEnvironment } from '../../src/embedded/prepare-embedded.js';
 
 type Schema = Record<string, unknown>;
+interface Parameter {
+  in: string;
+  name: string;
+  required?: boolean;
+  example?: unknown;
+  schema?: Schema;
+}
+interface Media {
+  schema?: Schema;
+  example?: unknown;
+  examples?: Record<string, { value: unknown }>;
+}
 interface Operation {
   operationId?: string;
+  description?: string;
   security?: Array<Record<string, string[]>>;
-  responses: Record<string, { content?: Record<string, { schema?: Schema }> }>;
+  parameters?: Parameter[];
+  requestBody?: { content: Record<string, Media> };
+  responses: Record<string, { description?: string; content?: Record<string, Media> }>;
+}
+
+/** What the handler declares, as the permission snapshot reads it: the action, `authenticated` or `public`. */
+function declaredAction(endpoint: EndpointPermission): string {
+  return endpoint.permission.split(' on ')[0];
+}
+
+/** The sentence a description must contain for a handler declaring `action`. */
+function requirementText(action: string): RegExp {
+  if (action === 'public') {
+    return /\bPublic\b/;
+  }
+  if (action === 'authenticated') {
+    return /any authenticated caller/;
+  }
+  return new RegExp(`Requires \`${action.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\``);
+}
+
+/** `GET /v1/buckets/:bucket/x` → `get /v1/buckets/{bucket}/x`, the OpenAPI key of the route. */
+function openApiKey(route: string): string {
+  const [verb, path] = route.split(' ');
+  return `${verb.toLowerCase()} ${path.replace(/:(\w+)/g, '{$1}')}`;
+}
+
+/** The example Swagger UI builds from a schema ("Example Value"): declared examples, else defaults, else a placeholder. */
+function exampleOf(schema: Schema | undefined, schemas: Record<string, Schema>): unknown {
+  if (!schema) {
+    return undefined;
+  }
+  if (schema.example !== undefined) {
+    return schema.example;
+  }
+  if (typeof schema.$ref === 'string') {
+    return exampleOf(schemas[schema.$ref.split('/').pop()!], schemas);
+  }
+  if (Array.isArray(schema.allOf)) {
+    return exampleOf(schema.allOf[0] as Schema, schemas) ?? schema.default;
+  }
+  if (schema.default !== undefined) {
+    return schema.default;
+  }
+  if (Array.isArray(schema.enum)) {
+    return schema.enum[0];
+  }
+  if (schema.type === 'object' || schema.properties) {
+    const properties = (schema.properties ?? {}) as Record<string, Schema>;
+    return Object.fromEntries(Object.entries(properties).map(([k, v]) => [k, exampleOf(v, schemas)]));
+  }
+  if (schema.type === 'array') {
+    return [exampleOf(schema.items as Schema, schemas)];
+  }
+  return { string: 'string', integer: 0, number: 0, boolean: true }[String(schema.type)];
 }
 interface OpenApi {
   openapi: string;
@@ -70,6 +141,7 @@ describe('API documentation (OpenAPI, Swagger UI, GraphQL Playground)', () => {
   let http: FastifyInstance;
   let doc: OpenApi;
   let docText: string;
+  let endpoints: EndpointPermission[];
 
   beforeAll(async () => {
     const config = buildAppConfig({
@@ -88,6 +160,11 @@ describe('API documentation (OpenAPI, Swagger UI, GraphQL Playground)', () => {
     expect(res.headers['content-type']).toMatch(/^application\/json/);
     docText = res.body;
     doc = JSON.parse(docText) as OpenApi;
+    endpoints = collectEndpointPermissions(
+      app.get(DiscoveryService),
+      app.get(MetadataScanner),
+      app.get(Reflector),
+    );
   });
 
   afterAll(async () => {
@@ -176,6 +253,82 @@ describe('API documentation (OpenAPI, Swagger UI, GraphQL Playground)', () => {
       expect(schemaOf('502')).toEqual({ $ref: '#/components/schemas/OssProblem' });
       const forbidden = rtc.responses['403']?.content?.['application/problem+json'] as { example?: unknown };
       expect(forbidden.example).toMatchObject({ status: 403, code: 'FORBIDDEN' });
+    });
+
+    it('describes every 2xx answer', () => {
+      const missing = operations(doc).flatMap(({ method, path, op }) =>
+        Object.entries(op.responses)
+          .filter(([status, r]) => status.startsWith('2') && !r.description?.trim())
+          .map(([status]) => `${method} ${path} ${status}`),
+      );
+      expect(missing).toEqual([]);
+    });
+
+    it('names, in every operation, the RAM action its handler declares', () => {
+      // Given the action each route declares (@RequiresAction, @RequiresAuthentication, @Public)
+      const declared = new Map(
+        endpoints.filter((e) => e.transport === 'http').map((e) => [openApiKey(e.route), declaredAction(e)]),
+      );
+      for (const { method, path, op } of operations(doc)) {
+        const action = declared.get(`${method} ${path}`);
+        // Then the operation's description says it
+        expect(action, `${method} ${path} has no handler`).toBeDefined();
+        expect(op.description ?? '', `${method} ${path}`).toMatch(requirementText(action!));
+      }
+    });
+
+    it('names, in every GraphQL root field, the RAM action its resolver declares', () => {
+      const schema = app.get(GraphQLSchemaHost).schema;
+      const roots = endpoints.filter((e) => /^(Query|Mutation)\./.test(e.route));
+      expect(roots.length).toBeGreaterThan(8);
+      for (const endpoint of roots) {
+        const [type, field] = endpoint.route.split('.');
+        const description = (
+          type === 'Query' ? schema.getQueryType() : schema.getMutationType()
+        )?.getFields()[field]?.description;
+        expect(description ?? '', endpoint.route).toMatch(requirementText(declaredAction(endpoint)));
+      }
+    });
+
+    it('gives every error answer an example this route can produce', () => {
+      const declared = new Map(
+        endpoints.filter((e) => e.transport === 'http').map((e) => [openApiKey(e.route), declaredAction(e)]),
+      );
+      for (const { method, path, op } of operations(doc)) {
+        const where = `${method} ${path}`;
+        const action = declared.get(where)!;
+        const inputs = new Set([
+          ...(op.parameters ?? []).map((p) => p.name),
+          ...Object.keys(
+            exampleOf(op.requestBody?.content['application/json']?.schema, doc.components.schemas) ?? {},
+          ),
+        ]);
+        const statuses = Object.keys(op.responses).filter((s) => Number(s) >= 400);
+        // A read never conflicts; a route any authenticated caller may use never denies.
+        if (method === 'get') {
+          expect(statuses, where).not.toContain('409');
+        }
+        if (action === 'authenticated' || action === 'public') {
+          expect(statuses, where).not.toContain('403');
+        }
+        for (const status of statuses) {
+          const example = op.responses[status].content?.['application/problem+json']?.example as
+            | { status?: number; authorization?: { action?: string }; errors?: Array<{ field: string }> }
+            | undefined;
+          if (action === 'public') {
+            continue;
+          }
+          expect(example?.status, `${where} ${status}`).toBe(Number(status));
+          if (status === '403') {
+            expect(example?.authorization?.action, where).toBe(action);
+          }
+          if (status === '400') {
+            for (const { field } of example?.errors ?? []) {
+              expect(inputs, `${where}: 400 example names ${field}`).toContain(field.split(/[.[]/)[0]);
+            }
+          }
+        }
+      }
     });
   });
 
@@ -268,5 +421,83 @@ describe('API documentation (OpenAPI, Swagger UI, GraphQL Playground)', () => {
       const missing = await http.inject({ method: 'GET', url: '/graphql/playground/static/js/index.js' });
       expect(missing.statusCode).toBe(404);
     });
+  });
+});
+
+describe('OpenAPI "Try it out" on the embedded demo', () => {
+  let env: EmbeddedEnvironment;
+  let app: NestFastifyApplication;
+  let origin: string;
+  let doc: OpenApi;
+
+  beforeAll(async () => {
+    // Given a fresh `npm start` with no OSS credentials: emulator demo data and the demo keys
+    const config = buildAppConfig({ DATABASE_URL: 'sqlite::memory:', EMULATOR_PORT: '0' });
+    env = await prepareEmbedded(config);
+    app = await createApp(config, { logger: false });
+    setupDocs(app, config);
+    await app.listen(0, '127.0.0.1');
+    origin = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
+    doc = (await (await fetch(`${origin}/docs/openapi.json`)).json()) as OpenApi;
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await env?.close();
+  });
+
+  it('answers 2xx to every operation sent with its documented examples, reads first and the delete last', async () => {
+    const order = ['get', 'post', 'put', 'delete'];
+    const sorted = operations(doc).sort((a, b) => order.indexOf(a.method) - order.indexOf(b.method));
+    const sent: string[] = [];
+    for (const { method, path, op } of sorted) {
+      // When a person presses "Try it out" and "Execute" with the demo admin key: parameters
+      // pre-filled from their examples (or defaults), and each request-body example in turn
+      const params = op.parameters ?? [];
+      let url = path;
+      const query = new URLSearchParams();
+      for (const p of params) {
+        const value = (p.example ?? p.schema?.example ?? p.schema?.default) as
+          string | number | boolean | undefined;
+        if (p.in === 'path') {
+          expect(value, `${method} ${path}: ${p.name} has no example`).toBeDefined();
+          url = url.replace(`{${p.name}}`, encodeURIComponent(String(value)));
+        } else if (p.in === 'query' && value !== undefined) {
+          query.set(p.name, String(value));
+        }
+      }
+      const media = op.requestBody?.content['application/json'];
+      const bodies = media
+        ? media.examples
+          ? Object.values(media.examples).map((e) => e.value)
+          : [media.example ?? exampleOf(media.schema, doc.components.schemas)]
+        : [undefined];
+      for (const body of bodies) {
+        const target = `${origin}${url}${query.size > 0 ? `?${query.toString()}` : ''}`;
+        const res = await fetch(target, {
+          method: method.toUpperCase(),
+          headers: {
+            'x-api-key': 'demo-admin-key',
+            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        });
+        const text = await res.text();
+        const documented = Object.keys(op.responses).filter((s) => s.startsWith('2'));
+        // Then it answers one of the operation's documented 2xx statuses
+        expect(
+          documented,
+          `${method} ${target} ${JSON.stringify(body)} → ${res.status} ${text.slice(0, 600)}`,
+        ).toContain(String(res.status));
+        sent.push(`${op.operationId} ${res.status}`);
+      }
+    }
+    expect(sent).toEqual(
+      expect.arrayContaining([
+        'createReplicationRule 201',
+        'simulatePolicy 200',
+        'deleteReplicationRule 202',
+      ]),
+    );
   });
 });

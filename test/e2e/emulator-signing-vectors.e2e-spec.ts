@@ -27,7 +27,7 @@ interface Vector {
   };
 }
 
-const file = fileURLToPath(new URL('../../../shared/reference/signing-vectors.json', import.meta.url));
+const file = fileURLToPath(new URL('../fixtures/reference/signing-vectors.json', import.meta.url));
 const vectors = (JSON.parse(readFileSync(file, 'utf8')) as { vectors: Vector[] }).vectors;
 
 const AUTH_ERRORS = new Set([

@@ -1,6 +1,6 @@
 /**
- * Every case of the shared reference case file (`../shared/reference/ram-cases.sample.json`, beside the
- * project) and every fixture under `__fixtures__/` is a test.
+ * Every case of the reference case file (`test/fixtures/reference/ram-cases.sample.json`, a copy of the
+ * design folder's sample; its README says from where) and every fixture under `__fixtures__/` is a test.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -36,7 +36,9 @@ interface ValidationCase {
 type FixtureFile =
   { kind: 'decision'; cases: DecisionCase[] } | { kind: 'validation'; cases: ValidationCase[] };
 
-const SAMPLE = fileURLToPath(new URL('../../../../shared/reference/ram-cases.sample.json', import.meta.url));
+const SAMPLE = fileURLToPath(
+  new URL('../../../test/fixtures/reference/ram-cases.sample.json', import.meta.url),
+);
 const FIXTURES = fileURLToPath(new URL('./__fixtures__/', import.meta.url));
 
 /** Sample cases whose policy RAM itself would refuse at creation; the engine must refuse it too. */
@@ -61,7 +63,7 @@ function decide(testCase: DecisionCase) {
   return { decision: evaluate(compilePolicies(valid), testCase.request), invalid };
 }
 
-describe('RAM reference cases (shared/reference/ram-cases.sample.json)', () => {
+describe('RAM reference cases (test/fixtures/reference/ram-cases.sample.json)', () => {
   const sample = JSON.parse(readFileSync(SAMPLE, 'utf8')) as { cases: DecisionCase[] };
 
   it('has cases to run', () => {

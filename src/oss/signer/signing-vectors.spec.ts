@@ -8,9 +8,9 @@ import type { QueryPair, SignableRequest, SignOptions } from './types.js';
 import { presignV1, signV1Header } from './v1.js';
 import { presignV4, signV4Header } from './v4.js';
 
-// The published vectors live in shared/ beside the project: <repo>/../shared/reference.
+// The published vectors, copied into the repository (test/fixtures/reference/README.md says from where).
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const vectorsPath = resolve(repoRoot, '../shared/reference/signing-vectors.json');
+const vectorsPath = resolve(repoRoot, 'test/fixtures/reference/signing-vectors.json');
 
 interface Vector {
   id: string;
@@ -77,7 +77,7 @@ function encodeQueryValue(s: string): string {
   return encodeURIComponent(s);
 }
 
-describe('signing vectors (shared/reference/signing-vectors.json)', () => {
+describe('signing vectors (test/fixtures/reference/signing-vectors.json)', () => {
   it('holds the 30 published vectors', () => {
     expect(file.vectors).toHaveLength(30);
     expect(file.count).toBe(30);
