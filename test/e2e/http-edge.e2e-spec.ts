@@ -212,6 +212,43 @@ describe('the HTTP edge', () => {
     });
   });
 
+  describe('validation messages', () => {
+    const destination = { bucket: 'edge-dst', location: 'oss-cn-shanghai' };
+    const problemsOf = async (body: Record<string, unknown>) => {
+      const res = await t.request
+        .post('/v1/buckets/edge-src/replication/rules?dryRun=true')
+        .set(asAdmin)
+        .send(body)
+        .expect(400);
+      expect(res.body.reason).toBe('ValidationFailed');
+      return res.body.errors as Array<{ field: string; message: string }>;
+    };
+
+    it('gives one message per field: the first rule it breaks', async () => {
+      expect(await problemsOf({ prefixes: 'logs/', destination })).toEqual([
+        { field: 'prefixes', message: 'prefixes must be an array' },
+      ]);
+      const eleven = Array.from({ length: 11 }, (_, i) => `p${i}/`);
+      expect(await problemsOf({ prefixes: [...eleven, 'p0/'], destination })).toEqual([
+        { field: 'prefixes', message: 'prefixes must contain no more than 10 elements' },
+      ]);
+      expect(await problemsOf({ destination: { bucket: 'edge-dst', location: 5 } })).toEqual([
+        { field: 'destination.location', message: 'location must be a string' },
+      ]);
+    });
+
+    it('names the element of an array by its index', async () => {
+      expect(await problemsOf({ prefixes: ['a/', 'a/', 'b/', '', 5], destination })).toEqual([
+        { field: 'prefixes', message: "All prefixes's elements must be unique" },
+        {
+          field: 'prefixes[3]',
+          message: 'prefixes[3] must be longer than or equal to 1 characters',
+        },
+        { field: 'prefixes[4]', message: 'prefixes[4] must be a string' },
+      ]);
+    });
+  });
+
   describe('methods', () => {
     it('answers a known path with a wrong method with 405 and Allow', async () => {
       const rule = await t.request.patch('/v1/buckets/edge-src/replication/rules/some-rule').set(asAdmin);
