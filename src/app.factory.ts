@@ -9,12 +9,23 @@ import { AuditEventIdGenerator } from './audit/audit-event-id.js';
 import { setupDocs } from './docs/docs.setup.js';
 import { createRootLogger, PinoNestLogger } from './common/logging/logger.js';
 import { installFastLane } from './common/http/fast-lane.js';
+import { httpEdgeServerOptions, installHttpEdge } from './common/http/http-edge.js';
+import { MAX_RULE_ID_LENGTH } from './replication/domain/replication-rule.js';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter.js';
 import { RamGuard } from './auth/ram.guard.js';
 import type { GatewayRequest } from './common/request-context/request-facts.js';
 import type { Logger } from 'pino';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * The longest path parameter the router matches. The longest value any route accepts is a rule id
+ * (255 characters; bucket names have 63). The router measures a parameter after percent-decoding,
+ * so encoding costs nothing, but it counts UTF-16 code units while the validator counts characters:
+ * 255 characters of the astral planes are 510 units. Longer still is a 414; anything in between
+ * reaches the validator, which names the field and its limit.
+ */
+const MAX_PATH_PARAM_LENGTH = 2 * MAX_RULE_ID_LENGTH;
 
 export interface CreateAppOptions {
   /**
@@ -46,7 +57,10 @@ export async function createApp(
   // Minted request ids are time-ordered UUIDs (v7): they index cheaply in the audit store.
   const requestIds = new AuditEventIdGenerator();
   const adapter = new FastifyAdapter({
-    bodyLimit: 1024 * 1024,
+    ...httpEdgeServerOptions({
+      maxParamLength: MAX_PATH_PARAM_LENGTH,
+      mintRequestId: () => requestIds.next(),
+    }),
     // Honour a caller's X-Request-Id when it is well formed, otherwise mint one.
     genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
       const given = req.headers['x-request-id'];
@@ -57,6 +71,8 @@ export async function createApp(
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     logger: root ? new PinoNestLogger(root.child({ component: 'nest' })) : options.logger,
     abortOnError: false,
+    // The edge installs the only body parser (JSON objects; anything else is 415).
+    bodyParser: false,
   });
   app.useGlobalPipes(gatewayValidationPipe);
   // Process signals are main.ts's business (SIGTERM/SIGINT shut down, SIGHUP reloads the principals).
@@ -66,6 +82,7 @@ export async function createApp(
   }
 
   const fastify = app.getHttpAdapter().getInstance();
+  installHttpEdge(fastify);
   const metrics = app.get(MetricsService);
   // Callback-style hooks (not async): they run on every request, and need no promise.
   // Set when the request arrives, so every answer carries it (errors and 404s included) without an

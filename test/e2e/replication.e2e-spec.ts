@@ -294,7 +294,11 @@ describe(`${ReplicationController.name} and ${ReplicationResolver.name} (e2e aga
         })
         .expect(400);
       const problems = res.body.errors as Array<{ field: string; message: string }>;
-      expect(problems.filter((p) => p.field === 'prefixes').length).toBeGreaterThanOrEqual(2);
+      // One message per field: the array's first broken rule, and the over-long element by its index.
+      expect(problems.filter((p) => p.field.startsWith('prefixes'))).toEqual([
+        { field: 'prefixes', message: 'prefixes must contain no more than 10 elements' },
+        { field: 'prefixes[11]', message: expect.stringContaining('shorter than or equal to 1023') },
+      ]);
       expect(problems).toContainEqual(
         expect.objectContaining({
           field: 'replicaKmsKeyId',

@@ -13,6 +13,12 @@ function unauthenticated(message: string): DomainError {
   return new DomainError(ErrorCode.Unauthenticated, message);
 }
 
+/**
+ * When a caller may try again after the identity provider's key set could not be fetched: each
+ * request fetches it again (a failure is not cached), so a few seconds is enough.
+ */
+const IDENTITY_PROVIDER_RETRY_AFTER_SECONDS = 5;
+
 function claimGroups(value: unknown): string[] {
   if (typeof value === 'string') {
     return value.split(/[\s,]+/).filter(Boolean);
@@ -24,7 +30,8 @@ function claimGroups(value: unknown): string[] {
  * Turns the credentials of a request into a Caller: an API key (looked up by the sha256 of the
  * secret, digest compared in constant time) or a JWT (verified with jose, mapped to a principal by
  * `principalClaim`; users not in the file get the policies of their `groupsClaim` groups that exist
- * in the file). Failures are 401 `Unauthenticated` and never echo the credential.
+ * in the file). Failures are 401 `Unauthenticated` and never echo the credential; a key set that
+ * cannot be fetched is the identity provider's failure, 503 `IdentityProviderUnavailable`.
  *
  * One request authenticates once: the result (or failure) is memoised per request, so the many field
  * resolvers of one GraphQL query share it.
@@ -158,7 +165,13 @@ export class CallerAuthenticator {
     } catch (error) {
       if (error instanceof TokenRejected) {
         if (error.keySetUnavailable) {
+          // The identity provider is at fault, not the caller: a 401 would make portals log users out.
           this.logger.warn(`JWT key set ${settings.jwksUrl ?? ''} is unavailable: ${error.message}`);
+          throw new DomainError(
+            ErrorCode.IdentityProviderUnavailable,
+            'The identity provider cannot be reached to verify the bearer token; try again shortly.',
+            { retryAfterSeconds: IDENTITY_PROVIDER_RETRY_AFTER_SECONDS },
+          );
         }
         throw unauthenticated(`The bearer token is not valid: ${error.message}.`);
       }

@@ -1,5 +1,5 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
+import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { JwtSettings } from '../principals/principal.js';
 
 /** Why a token was refused; safe to show to the caller (never contains the token). */
@@ -32,14 +32,32 @@ function reasonOf(error: unknown): TokenRejected {
   if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) {
     return new TokenRejected('no key of the identity provider matches the token');
   }
-  if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid) {
-    return new TokenRejected('the identity provider key set is unavailable', true);
-  }
   if (error instanceof errors.JOSEError) {
     return new TokenRejected('the token is malformed');
   }
-  // fetch failures (connection refused, DNS) while loading the key set.
-  return new TokenRejected('the identity provider key set is unavailable', true);
+  throw error;
+}
+
+/**
+ * The remote key set, with every failure to fetch it (unreachable, timeout, a non-200 answer, a body
+ * that is no key set) told apart from a token no published key matches: jose reports a non-200
+ * answer as a plain JOSEError, like a malformed token.
+ */
+function fetchFailuresMarked(keySet: RemoteKeySet): JWTVerifyGetKey {
+  return async (header, token) => {
+    try {
+      return await keySet(header, token);
+    } catch (error) {
+      if (
+        error instanceof errors.JWKSNoMatchingKey ||
+        error instanceof errors.JWKSMultipleMatchingKeys ||
+        error instanceof errors.JOSENotSupported
+      ) {
+        throw error;
+      }
+      throw new TokenRejected('the identity provider key set cannot be fetched', true);
+    }
+  };
 }
 
 /**
@@ -62,13 +80,17 @@ export class JwtVerifier {
     };
     try {
       if (settings.jwksUrl !== undefined) {
-        const { payload } = await jwtVerify(token, this.remoteSet(settings.jwksUrl), options);
+        const { payload } = await jwtVerify(
+          token,
+          fetchFailuresMarked(this.remoteSet(settings.jwksUrl)),
+          options,
+        );
         return payload;
       }
       const { payload } = await jwtVerify(token, this.staticKey(settings.publicKey!), options);
       return payload;
     } catch (error) {
-      throw reasonOf(error);
+      throw error instanceof TokenRejected ? error : reasonOf(error);
     }
   }
 

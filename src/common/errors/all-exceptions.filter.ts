@@ -32,6 +32,39 @@ export function renderProblem(error: DomainError, requestId: string | undefined)
   };
 }
 
+/**
+ * The headers an error's answer carries besides the problem itself: `WWW-Authenticate` on 401,
+ * `Allow` on 405 (`details.allow`), `Retry-After` when the error says when to come back
+ * (`details.retryAfterSeconds`), and the request id.
+ */
+export function problemHeaders(error: DomainError, requestId: string | undefined): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (error.code === ErrorCode.Unauthenticated) {
+    headers['www-authenticate'] = 'Bearer realm="oss-replication-gateway", ApiKey header="X-Api-Key"';
+  }
+  const { allow, retryAfterSeconds } = error.details;
+  if (Array.isArray(allow)) {
+    headers.allow = allow.join(', ');
+  }
+  if (typeof retryAfterSeconds === 'number') {
+    headers['retry-after'] = String(retryAfterSeconds);
+  }
+  if (requestId) {
+    headers['x-request-id'] = requestId;
+  }
+  return headers;
+}
+
+/** Answers a REST request with the problem+json rendering of `error` (the filter, and the HTTP edge). */
+export function sendProblem(reply: FastifyReply, error: DomainError, requestId: string | undefined): void {
+  const problem = renderProblem(error, requestId);
+  void reply
+    .headers(problemHeaders(error, requestId))
+    .status(problem.status)
+    .type('application/problem+json')
+    .send(problem);
+}
+
 /** The one global filter: every error of every transport goes through the ERROR_MAPPING table. */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
@@ -44,22 +77,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (error.code === ErrorCode.Internal) {
       this.logger.error({ requestId, err: error.cause ?? error }, 'unhandled error');
     }
-    const problem = renderProblem(error, requestId);
     if (isGraphql(host)) {
-      const { detail, code, ...rest } = problem;
+      const { detail, code, ...rest } = renderProblem(error, requestId);
       return new GraphQLError(detail, { extensions: { ...rest, code } });
     }
-    const reply = host.switchToHttp().getResponse<FastifyReply>();
-    if (error.code === ErrorCode.Unauthenticated) {
-      void reply.header(
-        'www-authenticate',
-        'Bearer realm="oss-replication-gateway", ApiKey header="X-Api-Key"',
-      );
-    }
-    if (requestId) {
-      void reply.header('x-request-id', requestId);
-    }
-    void reply.status(problem.status).type('application/problem+json').send(problem);
+    sendProblem(host.switchToHttp().getResponse<FastifyReply>(), error, requestId);
     return undefined;
   }
 }

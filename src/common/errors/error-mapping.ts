@@ -16,6 +16,42 @@ export const ERROR_MAPPING: Record<ErrorCode, ErrorMapping> = {
     title: 'Invalid request',
     exposeMessage: true,
   },
+  [ErrorCode.PayloadTooLarge]: {
+    httpStatus: 413,
+    publicCode: 'PAYLOAD_TOO_LARGE',
+    title: 'Request body too large',
+    exposeMessage: true,
+  },
+  [ErrorCode.UnsupportedMediaType]: {
+    httpStatus: 415,
+    publicCode: 'UNSUPPORTED_MEDIA_TYPE',
+    title: 'Unsupported media type',
+    exposeMessage: true,
+  },
+  [ErrorCode.UriTooLong]: {
+    httpStatus: 414,
+    publicCode: 'URI_TOO_LONG',
+    title: 'URI too long',
+    exposeMessage: true,
+  },
+  [ErrorCode.HeadersTooLarge]: {
+    httpStatus: 431,
+    publicCode: 'REQUEST_HEADER_FIELDS_TOO_LARGE',
+    title: 'Request headers too large',
+    exposeMessage: true,
+  },
+  [ErrorCode.RequestTimeout]: {
+    httpStatus: 408,
+    publicCode: 'REQUEST_TIMEOUT',
+    title: 'Request timeout',
+    exposeMessage: true,
+  },
+  [ErrorCode.MethodNotAllowed]: {
+    httpStatus: 405,
+    publicCode: 'METHOD_NOT_ALLOWED',
+    title: 'Method not allowed',
+    exposeMessage: true,
+  },
   [ErrorCode.PreflightFailed]: {
     httpStatus: 400,
     publicCode: 'BAD_USER_INPUT',
@@ -86,6 +122,18 @@ export const ERROR_MAPPING: Record<ErrorCode, ErrorMapping> = {
     httpStatus: 503,
     publicCode: 'SERVICE_UNAVAILABLE',
     title: 'Audit store unavailable',
+    exposeMessage: true,
+  },
+  [ErrorCode.IdentityProviderUnavailable]: {
+    httpStatus: 503,
+    publicCode: 'IDENTITY_PROVIDER_UNAVAILABLE',
+    title: 'Identity provider unavailable',
+    exposeMessage: true,
+  },
+  [ErrorCode.ShuttingDown]: {
+    httpStatus: 503,
+    publicCode: 'SERVICE_UNAVAILABLE',
+    title: 'Shutting down',
     exposeMessage: true,
   },
   [ErrorCode.UpstreamTimeout]: {

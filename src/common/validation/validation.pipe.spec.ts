@@ -1,6 +1,15 @@
 import 'reflect-metadata';
 import type { ArgumentMetadata } from '@nestjs/common';
-import { IsOptional, IsString, Length } from 'class-validator';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayUnique,
+  IsArray,
+  IsOptional,
+  IsString,
+  Length,
+  ValidateNested,
+} from 'class-validator';
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '../errors/domain-error.js';
 import { IsBucketName } from './is-bucket-name.js';
@@ -19,6 +28,27 @@ class WithOptional {
   @IsOptional()
   @IsString()
   name?: string;
+}
+
+class Tag {
+  @IsString()
+  @Length(1, 3)
+  name!: string;
+}
+
+class Tagged {
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(4)
+  @ArrayUnique()
+  @IsString({ each: true })
+  @Length(1, 3, { each: true })
+  labels?: string[];
+
+  @IsOptional()
+  @ValidateNested({ each: true })
+  @Type(() => Tag)
+  tags?: Tag[];
 }
 
 /** How find-my-way builds route params: an instance of an empty null-prototype class. */
@@ -103,6 +133,41 @@ describe(GatewayValidationPipe.name, () => {
     );
     expect(result.error).toEqual({
       errors: [{ field: 'extra', message: 'property extra should not exist' }],
+    });
+  });
+
+  it('reports one message per field, the first rule written that the value breaks', async () => {
+    const pipe = new GatewayValidationPipe();
+    const body = (value: unknown) => outcome(pipe, value, { type: 'body', metatype: Tagged });
+    expect((await body({ labels: 'a' })).error).toEqual({
+      errors: [{ field: 'labels', message: 'labels must be an array' }],
+    });
+    expect((await body({ labels: ['a', 'b', 'c', 'd', 'a'] })).error).toEqual({
+      errors: [{ field: 'labels', message: 'labels must contain no more than 4 elements' }],
+    });
+  });
+
+  it('names array elements by index, for rules on each element and for nested objects', async () => {
+    const pipe = new GatewayValidationPipe();
+    const result = await outcome(
+      pipe,
+      { labels: ['a', 'a', 7, ''], tags: [{ name: 'ok' }, { name: '' }] },
+      { type: 'body', metatype: Tagged },
+    );
+    expect(result.error).toEqual({
+      errors: [
+        { field: 'labels', message: "All labels's elements must be unique" },
+        { field: 'labels[2]', message: 'labels[2] must be a string' },
+        {
+          field: 'labels[3]',
+          // About the element, not the array (whose 4 elements are more than 3 characters' worth).
+          message: 'labels[3] must be longer than or equal to 1 characters',
+        },
+        {
+          field: 'tags[1].name',
+          message: 'name must be longer than or equal to 1 characters',
+        },
+      ],
     });
   });
 

@@ -140,6 +140,116 @@ function passesFastPlan(plan: FastPlan, value: object): boolean {
   return true;
 }
 
+/** One `each: true` rule, applied to a single element of the array. */
+interface ElementRule {
+  /** Whether the element passes; undefined when the rule cannot tell at once (asynchronous). */
+  passes(element: unknown, object: object): boolean | undefined;
+  /** The rule's message about that element, named `label` (`prefixes[3]`). */
+  message(element: unknown, object: object, label: string): string;
+}
+
+const elementRules = new WeakMap<object, Map<string, Map<string, ElementRule>>>();
+
+/** class-validator's message tokens, filled as it fills them, for one element instead of the array. */
+function fillMessage(template: string, args: ValidationArguments): string {
+  let message = template;
+  args.constraints.forEach((constraint: unknown, i) => {
+    const text = Array.isArray(constraint) ? constraint.join(', ') : String(constraint);
+    message = message.replaceAll(`$constraint${i + 1}`, text);
+  });
+  if (['string', 'number', 'boolean'].includes(typeof args.value)) {
+    message = message.replaceAll('$value', String(args.value));
+  }
+  return message.replaceAll('$property', args.property).replaceAll('$target', args.targetName);
+}
+
+/** The `each: true` rules of a property, by the constraint name class-validator reports them under. */
+function elementRulesOf(target: object, property: string): Map<string, ElementRule> {
+  const type = target.constructor as Constructor;
+  let byProperty = elementRules.get(type);
+  if (!byProperty) {
+    byProperty = new Map();
+    elementRules.set(type, byProperty);
+  }
+  let rules = byProperty.get(property);
+  if (!rules) {
+    rules = new Map();
+    const storage = getMetadataStorage();
+    for (const rule of storage.getTargetValidationMetadatas(type, '', false, false)) {
+      if (
+        rule.propertyName !== property ||
+        rule.each !== true ||
+        rule.type !== ValidationTypes.CUSTOM_VALIDATION
+      ) {
+        continue;
+      }
+      const constraints = (rule.constraints as unknown[] | undefined) ?? [];
+      const argsOf = (value: unknown, object: object, label = property): ValidationArguments => ({
+        value,
+        constraints,
+        targetName: type.name,
+        object,
+        property: label,
+      });
+      for (const constraint of storage.getTargetValidatorConstraints(rule.constraintCls)) {
+        const instance = constraint.instance as PropertyCheck & {
+          defaultMessage?: (args: ValidationArguments) => string;
+        };
+        rules.set(constraint.name, {
+          passes: (element, object) => {
+            const result = instance.validate(element, argsOf(element, object));
+            return typeof result === 'boolean' ? result : undefined;
+          },
+          message: (element, object, label) => {
+            const args = argsOf(element, object, label);
+            const template =
+              typeof rule.message === 'function'
+                ? rule.message(args)
+                : (rule.message ?? instance.defaultMessage?.(args) ?? '');
+            // Built-in messages of `each` rules start "each value in $property"; about one element, they do not.
+            return fillMessage(template, args).replace(/^each value in /, '');
+          },
+        });
+      }
+    }
+    byProperty.set(property, rules);
+  }
+  return rules;
+}
+
+/**
+ * The problems of one property: one per field, the first rule it breaks, with each element of an array
+ * a field of its own (`prefixes[3]`). class-validator checks a property's rules in the reverse order
+ * of its decorators (decorators apply bottom-up), so the first rule written is the last one reported.
+ */
+function problemsOfProperty(error: ValidationError, field: string): FieldProblem[] {
+  const broken = Object.entries(error.constraints ?? {}).reverse();
+  if (broken.length === 0) {
+    return [];
+  }
+  const elements = Array.isArray(error.value) ? (error.value as unknown[]) : undefined;
+  const object = error.target;
+  const rules = elements && object ? elementRulesOf(object, error.property) : new Map<string, ElementRule>();
+  const whole = broken.filter(([name]) => !rules.has(name));
+  const perElement = broken.flatMap(([name]) => rules.get(name) ?? []);
+  const problems: FieldProblem[] = whole.length > 0 ? [{ field, message: whole[0][1] }] : [];
+  if (elements && object && perElement.length > 0) {
+    const before = problems.length;
+    elements.forEach((element, index) => {
+      const first = perElement.find((rule) => rule.passes(element, object) === false);
+      if (first) {
+        const label = `${error.property}[${index}]`;
+        problems.push({ field: `${field}[${index}]`, message: first.message(element, object, label) });
+      }
+    });
+    if (problems.length === before && whole.length === 0) {
+      // No element could be named (an asynchronous rule): the property still gets its message.
+      problems.push({ field, message: broken[0][1] });
+    }
+  }
+  return problems;
+}
+
 /** Flattens class-validator's tree into `{ field: "destination.location", message }` entries. */
 export function flattenValidationErrors(errors: ValidationError[], parent = ''): FieldProblem[] {
   return errors.flatMap((error) => {
@@ -148,8 +258,7 @@ export function flattenValidationErrors(errors: ValidationError[], parent = ''):
       : parent
         ? `${parent}.${error.property}`
         : error.property;
-    const own = Object.values(error.constraints ?? {}).map((message) => ({ field, message }));
-    return [...own, ...flattenValidationErrors(error.children ?? [], field)];
+    return [...problemsOfProperty(error, field), ...flattenValidationErrors(error.children ?? [], field)];
   });
 }
 
@@ -172,8 +281,10 @@ export class GatewayValidationPipe implements PipeTransform<unknown, unknown> {
     whitelist: true,
     forbidNonWhitelisted: true,
     forbidUnknownValues: true,
+    // Every broken rule is reported, so the first one written can be picked (see problemsOfProperty);
+    // the target and value name the elements of arrays.
     stopAtFirstError: false,
-    validationError: { target: false, value: false },
+    validationError: { target: true, value: true },
     exceptionFactory: (errors: ValidationError[]) => DomainError.validation(flattenValidationErrors(errors)),
   });
   private readonly validated = new WeakMap<object, Map<unknown, unknown>>();
