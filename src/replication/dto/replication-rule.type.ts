@@ -188,8 +188,10 @@ export class ReplicationRule {
   rtc!: ReplicationTimeControl;
 
   @ApiPropertyOptional({
-    description: 'Only in dry-run answers: the OSS request that would have been sent.',
+    description:
+      'Only in dry-run answers: the OSS request that would have been sent; `null` when the create would be an idempotent replay (nothing would be sent).',
     type: () => ReplicationRequestPlan,
+    nullable: true,
   })
   @Field(() => ReplicationRequestPlan, {
     nullable: true,
