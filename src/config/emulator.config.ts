@@ -123,7 +123,7 @@ export function checkEmulatorConfig(raw: Record<string, string | undefined>): Ch
     }
     options.defaultRegion = region;
   }
-  if (env.EMULATOR_DATA_DIR !== undefined) {
+  if (env.EMULATOR_DATA_DIR) {
     options.dataDir = isAbsolute(env.EMULATOR_DATA_DIR)
       ? env.EMULATOR_DATA_DIR
       : resolve(env.EMULATOR_DATA_DIR);
