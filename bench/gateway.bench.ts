@@ -184,11 +184,11 @@ export async function runGatewayBench(options: GatewayBenchOptions = {}): Promis
   let forwarder: { url: string; close(): Promise<void> } | undefined;
   try {
     env = await prepareEmbedded(config);
-    app = await createApp(config, { logger: ['error'] });
+    app = await createApp(env.config, { logger: ['error'] });
     await app.listen(0, '127.0.0.1');
     const address = app.getHttpServer().address() as { port: number };
     const gatewayUrl = `http://127.0.0.1:${address.port}`;
-    forwarder = await startMinimalForwarder(env.emulator.url, config.oss.credentials!);
+    forwarder = await startMinimalForwarder(env.emulator.url, env.config.oss.credentials!);
 
     const targets: Target[] = [
       {

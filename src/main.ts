@@ -16,7 +16,6 @@ import {
   prepareEmbedded,
   type EmbeddedEnvironment,
 } from './embedded/prepare-embedded.js';
-import { EmulatorConfigError } from './emulator/config.js';
 
 /** Exit code of a start-up refused for its configuration (sysexits EX_CONFIG). */
 const EX_CONFIG = 78;
@@ -30,9 +29,6 @@ function startupFailure(error: unknown, config: AppConfig | undefined): [string,
     const problems = error.problems.map((p) => `${p.path}: ${p.message}`);
     const heading = `Invalid principals file ${error.file} (GATEWAY_PRINCIPALS_FILE)`;
     return [new ConfigValidationError(problems, heading).message, EX_CONFIG];
-  }
-  if (error instanceof EmulatorConfigError) {
-    return [new ConfigValidationError([error.message]).message, EX_CONFIG];
   }
   if (error instanceof EmbeddedStartError) {
     return [error.message, 1];
@@ -49,9 +45,10 @@ async function bootstrap(): Promise<void> {
     // The logs' stream (asynchronous); the banner goes through it too, so it follows every line logged before it.
     const stdout = pino.destination({ dest: 1, sync: false });
     const root = createRootLogger(config.server.logLevel, stdout);
-    // Embedded mode (no OSS credentials): emulator, demo data and demo principals, before the app reads its config.
+    // Embedded mode (no OSS credentials): emulator, demo data and demo principals, and the config that points at them.
     if (config.mode === 'embedded') {
       embedded = await prepareEmbedded(config);
+      config = embedded.config;
     }
     const app = await createApp(config, { rootLogger: root });
     if (embedded) {

@@ -1,4 +1,6 @@
-import { ConfigValidationError, validateEnv, type EnvSchema, type LogLevel } from './env.schema.js';
+import { deepFreeze } from './deep-freeze.js';
+import { checkEmulatorConfig, type EmulatorConfig } from './emulator.config.js';
+import { checkGatewayEnv, ConfigValidationError, type EnvSchema, type LogLevel } from './env.schema.js';
 
 export interface OssCredentialsConfig {
   accessKeyId: string;
@@ -6,35 +8,56 @@ export interface OssCredentialsConfig {
   securityToken?: string;
 }
 
-/** The typed configuration every module receives; built once from the validated environment. */
+/** The typed configuration every module receives; built once from the validated environment, then frozen. */
 export interface AppConfig {
   /** `embedded`: no OSS credentials set → the in-process emulator, demo data and demo keys. */
-  mode: 'embedded' | 'upstream';
-  server: { host: string; port: number; logLevel: LogLevel; trustedProxies: string[] };
-  oss: {
-    region: string;
-    endpoint?: string;
-    addressing?: 'virtual' | 'path';
-    internal: boolean;
-    /** Undefined in embedded mode until the emulator has started. */
-    credentials?: OssCredentialsConfig;
-    signatureVersion: 'v4' | 'v1';
-    accountId: string;
-    timeouts: { connectMs: number; requestMs: number };
-    retry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number; totalBudgetMs: number };
+  readonly mode: 'embedded' | 'upstream';
+  readonly server: {
+    readonly host: string;
+    readonly port: number;
+    readonly logLevel: LogLevel;
+    readonly trustedProxies: readonly string[];
   };
-  auth: { principalsFile?: string };
-  database: { url: string };
-  audit: {
-    flushIntervalMs: number;
-    batchSize: number;
+  readonly oss: {
+    readonly region: string;
+    readonly endpoint?: string;
+    readonly addressing?: 'virtual' | 'path';
+    readonly internal: boolean;
+    /** Undefined in embedded mode until the emulator has started (`prepareEmbedded` returns the config with them). */
+    readonly credentials?: Readonly<OssCredentialsConfig>;
+    readonly signatureVersion: 'v4' | 'v1';
+    readonly accountId: string;
+    readonly timeouts: { readonly connectMs: number; readonly requestMs: number };
+    readonly retry: {
+      readonly maxAttempts: number;
+      readonly baseDelayMs: number;
+      readonly maxDelayMs: number;
+      readonly totalBudgetMs: number;
+    };
+  };
+  readonly auth: { readonly principalsFile?: string };
+  readonly database: { readonly url: string };
+  readonly audit: {
+    readonly flushIntervalMs: number;
+    readonly batchSize: number;
     /** Events held in memory while the store is down (default 100,000). */
-    maxQueue?: number;
+    readonly maxQueue?: number;
     /** Longest retry backoff while the store is down (default 30 s). */
-    retryMaxDelayMs?: number;
+    readonly retryMaxDelayMs?: number;
   };
-  /** The raw environment, for the embedded emulator's own EMULATOR_* parser. */
-  rawEnv: Readonly<Record<string, string | undefined>>;
+  /** Embedded mode only: the in-process emulator's `EMULATOR_*` settings. */
+  readonly emulator?: EmulatorConfig;
+  /** The environment this config was built from (embedded mode builds its final config from it, with its overrides). */
+  readonly rawEnv: Readonly<Record<string, string | undefined>>;
+}
+
+/**
+ * What embedded mode sets once its emulator runs: where the OSS client goes and with which keys,
+ * and the demo principals file. The mode stays the one the environment decides.
+ */
+export interface ConfigOverrides {
+  oss?: Partial<Pick<AppConfig['oss'], 'endpoint' | 'addressing' | 'credentials'>>;
+  auth?: Partial<AppConfig['auth']>;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -64,10 +87,24 @@ function credentialsFrom(env: EnvSchema): OssCredentialsConfig | undefined {
     : { accessKeyId: id, accessKeySecret: secret };
 }
 
-export function buildAppConfig(raw: Record<string, string | undefined>): AppConfig {
-  const env = validateEnv(raw);
+/**
+ * The validated configuration, deeply frozen: the environment's values, then `overrides`. Without OSS
+ * credentials (embedded mode) the `EMULATOR_*` variables are validated too, in the same report.
+ * @throws ConfigValidationError naming every bad variable and its rule.
+ */
+export function buildAppConfig(
+  raw: Record<string, string | undefined>,
+  overrides: ConfigOverrides = {},
+): AppConfig {
+  const { env, problems } = checkGatewayEnv(raw);
   const credentials = credentialsFrom(env);
-  return {
+  const emulator = credentials ? undefined : checkEmulatorConfig(raw);
+  problems.push(...(emulator?.problems ?? []));
+  if (problems.length > 0) {
+    throw new ConfigValidationError(problems);
+  }
+  const principalsFile = overrides.auth?.principalsFile ?? env.GATEWAY_PRINCIPALS_FILE;
+  return deepFreeze({
     mode: credentials ? 'upstream' : 'embedded',
     server: {
       host: env.HOST,
@@ -83,6 +120,7 @@ export function buildAppConfig(raw: Record<string, string | undefined>): AppConf
       ...(env.OSS_ADDRESSING ? { addressing: env.OSS_ADDRESSING } : {}),
       internal: env.OSS_INTERNAL,
       ...(credentials ? { credentials } : {}),
+      ...overrides.oss,
       signatureVersion: env.OSS_SIGNATURE_VERSION,
       accountId: env.OSS_ACCOUNT_ID,
       timeouts: { connectMs: env.OSS_CONNECT_TIMEOUT_MS, requestMs: env.OSS_REQUEST_TIMEOUT_MS },
@@ -93,7 +131,7 @@ export function buildAppConfig(raw: Record<string, string | undefined>): AppConf
         totalBudgetMs: env.OSS_RETRY_BUDGET_MS,
       },
     },
-    auth: env.GATEWAY_PRINCIPALS_FILE ? { principalsFile: env.GATEWAY_PRINCIPALS_FILE } : {},
+    auth: principalsFile ? { principalsFile } : {},
     database: { url: env.DATABASE_URL },
     audit: {
       flushIntervalMs: env.AUDIT_FLUSH_INTERVAL_MS,
@@ -101,8 +139,9 @@ export function buildAppConfig(raw: Record<string, string | undefined>): AppConf
       maxQueue: env.AUDIT_MAX_QUEUE,
       retryMaxDelayMs: env.AUDIT_RETRY_MAX_DELAY_MS,
     },
+    ...(emulator ? { emulator: emulator.config } : {}),
     rawEnv: { ...raw },
-  };
+  });
 }
 
 /**
@@ -121,7 +160,7 @@ export function buildProcessConfig(raw: Record<string, string | undefined>): App
   return config;
 }
 
-/** The one place the process environment is read. */
+/** The gateway's one read of the process environment (`npm run emulator` reads it in src/emulator/main.ts). */
 export function loadAppConfigFromProcess(): AppConfig {
   return buildProcessConfig(process.env);
 }

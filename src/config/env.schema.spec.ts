@@ -60,6 +60,56 @@ describe('buildAppConfig', () => {
   });
 });
 
+describe('buildAppConfig: one validated, immutable configuration', () => {
+  it('is deeply frozen: a write anywhere in it throws', () => {
+    const config = buildAppConfig({ GATEWAY_TRUSTED_PROXIES: '10.0.0.1' });
+    expect(() => {
+      (config.oss as { endpoint?: string }).endpoint = 'http://elsewhere';
+    }).toThrow(TypeError);
+    expect(() => {
+      (config.auth as { principalsFile?: string }).principalsFile = '/tmp/p.yaml';
+    }).toThrow(TypeError);
+    expect(() => (config.server.trustedProxies as string[]).push('10.0.0.2')).toThrow(TypeError);
+    expect(Object.isFrozen(config.emulator?.options)).toBe(true);
+    expect(config.oss.endpoint).toBeUndefined();
+  });
+
+  it('applies overrides through the builder, keeping the mode the environment decides', () => {
+    const credentials = { accessKeyId: 'LTAIEmulatorDemoKey0001', accessKeySecret: 'demo-secret' };
+    const config = buildAppConfig(
+      { OSS_ENDPOINT: 'oss-cn-hangzhou.aliyuncs.com' },
+      {
+        oss: { endpoint: 'http://127.0.0.1:9000', addressing: 'path', credentials },
+        auth: { principalsFile: '/tmp/demo.yaml' },
+      },
+    );
+    expect(config.mode).toBe('embedded');
+    expect(config.oss).toMatchObject({ endpoint: 'http://127.0.0.1:9000', addressing: 'path', credentials });
+    expect(config.auth.principalsFile).toBe('/tmp/demo.yaml');
+    expect(Object.isFrozen(config.oss.credentials)).toBe(true);
+  });
+
+  it('validates the EMULATOR_* variables in embedded mode, in the same report', () => {
+    expect(() => buildAppConfig({ PORT: 'eighty', EMULATOR_PORT: 'ninety' })).toThrow(
+      new ConfigValidationError([
+        'PORT="eighty": PORT must be an integer number',
+        'EMULATOR_PORT="ninety": EMULATOR_PORT must be an integer number',
+      ]),
+    );
+    expect(buildAppConfig({ EMULATOR_PORT: '0' }).emulator?.options.port).toBe(0);
+  });
+
+  it('leaves the EMULATOR_* variables alone in upstream mode: no emulator runs', () => {
+    const config = buildAppConfig({
+      OSS_ACCESS_KEY_ID: 'id',
+      OSS_ACCESS_KEY_SECRET: 'secret',
+      EMULATOR_PORT: 'ninety',
+    });
+    expect(config.mode).toBe('upstream');
+    expect(config.emulator).toBeUndefined();
+  });
+});
+
 describe('buildProcessConfig', () => {
   const upstream = { OSS_ACCESS_KEY_ID: 'id', OSS_ACCESS_KEY_SECRET: 'secret' };
 

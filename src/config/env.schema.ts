@@ -10,6 +10,7 @@ import {
   Max,
   Min,
   MinLength,
+  ValidateIf,
   validateSync,
   type ValidationError,
 } from 'class-validator';
@@ -32,6 +33,25 @@ const toBoolean = ({ value }: { value: unknown }): unknown => {
 const toInt = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value.trim()) : value;
 
+const toTrimmed = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' ? value.trim() : value;
+
+const toLowerTrimmed = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' ? value.trim().toLowerCase() : value;
+
+/** A whole number of seconds, or `off`. */
+const toSecondsOrOff = ({ value }: { value: unknown }): unknown => {
+  const v = toLowerTrimmed({ value });
+  return v === 'off' ? v : toInt({ value: v });
+};
+
+/** A comma-separated list of `entry`, blanks around entries allowed. */
+function listOf(entry: string): RegExp {
+  return new RegExp(`^\\s*${entry}\\s*(,\\s*${entry}\\s*)*$`);
+}
+
+const REGION_ID = '[a-z]{2,}(?:-[a-z0-9]+)+';
+
 export enum LogLevel {
   fatal = 'fatal',
   error = 'error',
@@ -43,8 +63,8 @@ export enum LogLevel {
 }
 
 /**
- * Every environment variable the gateway reads, with its rule and default. The README's
- * configuration table documents the same names. `process.env` is read nowhere else.
+ * The gateway's environment variables, with their rules and defaults; the emulator's are in
+ * EmulatorEnvSchema below. The README's configuration table documents the same names.
  */
 export class EnvSchema {
   // ---- HTTP server
@@ -97,6 +117,66 @@ export class EnvSchema {
 }
 
 /**
+ * The OSS emulator's variables, read by `npm run emulator` and, in embedded mode, by the gateway. Cross
+ * checks (a default region among EMULATOR_REGIONS, seeded buckets' names and regions) are in
+ * `emulator.config.ts`; both report through ConfigValidationError.
+ */
+export class EmulatorEnvSchema {
+  @IsOptional()
+  @Transform(toTrimmed)
+  @Matches(/^[A-Za-z0-9.:-]+$/, { message: 'must be a host name or IP address' })
+  EMULATOR_HOST = '127.0.0.1';
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535) EMULATOR_PORT = 9000;
+  /** `accessKeyId:accessKeySecret[:securityToken],…`; the demo pair when unset. Never echoed in errors. */
+  @IsOptional()
+  @Matches(listOf('[A-Za-z0-9._-]+\\s*(?::\\s*[^:,\\s][^:,]*){1,2}'), {
+    message: 'must be accessKeyId:accessKeySecret[:securityToken], comma-separated',
+  })
+  EMULATOR_ACCESS_KEYS?: string;
+  /** Allowed distance between request time and server time, or `off` (no check, no presign expiry). */
+  @Transform(toSecondsOrOff)
+  @ValidateIf((env: EmulatorEnvSchema) => env.EMULATOR_CLOCK_SKEW_SECONDS !== 'off')
+  @IsInt({ message: 'must be an integer between 1 and 604800, or off' })
+  @Min(1, { message: 'must be an integer between 1 and 604800, or off' })
+  @Max(7 * 24 * 3600, { message: 'must be an integer between 1 and 604800, or off' })
+  EMULATOR_CLOCK_SKEW_SECONDS: number | 'off' = 900;
+  /** Comma-separated region ids; the built-in set when unset. */
+  @IsOptional()
+  @Matches(listOf(REGION_ID), { message: 'must be comma-separated region ids like cn-hangzhou' })
+  EMULATOR_REGIONS?: string;
+  @IsOptional()
+  @Transform(toTrimmed)
+  @Matches(new RegExp(`^(oss-)?${REGION_ID}$`), { message: 'must be a region id like cn-hangzhou' })
+  EMULATOR_DEFAULT_REGION?: string;
+  /** Persist buckets, rules and objects here; in memory when unset. */
+  @IsOptional() @Transform(toTrimmed) @IsString() EMULATOR_DATA_DIR?: string;
+  @IsOptional() @Transform(toBoolean) @IsBoolean({ message: 'must be on or off' }) EMULATOR_FAULTS = false;
+  /** Objects replicated per second over all rules (the emulator's default is 50; embedded mode's 10). */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  EMULATOR_REPLICATION_OBJECTS_PER_SECOND?: number;
+  /** `npm run emulator`: one line per request unless `off`. */
+  @IsOptional() @Transform(toBoolean) @IsBoolean({ message: 'must be on or off' }) EMULATOR_LOG = true;
+  /** `npm run emulator`: `demo` seeds the embedded demo data set. */
+  @IsOptional()
+  @Transform(toLowerTrimmed)
+  @IsIn(['demo', 'none'], { message: 'must be demo or none' })
+  EMULATOR_SEED: 'demo' | 'none' = 'none';
+  /** `npm run emulator`: empty buckets to create, `name:region,…`. */
+  @IsOptional()
+  @Matches(listOf('[^:,\\s]+\\s*:\\s*[^:,\\s]+'), {
+    message: 'must be name:region, comma-separated (e.g. my-bucket:cn-hangzhou)',
+  })
+  EMULATOR_BUCKETS?: string;
+}
+
+/** Variables whose value an error message never shows. */
+const SENSITIVE = new Set(['EMULATOR_ACCESS_KEYS']);
+
+/**
  * What stops the process at start-up: a heading and one line per problem (`WHERE: rule`). Bad
  * environment variables and a bad principals file are reported in this one format (exit code 78).
  */
@@ -131,6 +211,9 @@ function firstRule(constraints: Record<string, string>): string[] {
 function describe(errors: ValidationError[]): string[] {
   return errors.flatMap((e) =>
     firstRule(e.constraints ?? {}).map((msg) => {
+      if (SENSITIVE.has(e.property)) {
+        return `${e.property}: ${msg}`;
+      }
       // class-validator messages start with the property name; keep them, add the offending value.
       const value = JSON.stringify(e.value);
       return `${e.property}=${value.length > 60 ? value.slice(0, 57) + '…"' : value}: ${msg}`;
@@ -138,12 +221,29 @@ function describe(errors: ValidationError[]): string[] {
   );
 }
 
-/** Validates the raw environment; throws ConfigValidationError naming each bad variable and its rule. */
-export function validateEnv(raw: Record<string, string | undefined>): EnvSchema {
+/** A schema applied to the raw environment: the typed values and one line per problem (`NAME=value: rule`). */
+export interface CheckedEnv<T> {
+  env: T;
+  problems: string[];
+  /** The variables with a problem (their values in `env` are not to be used). */
+  invalid: ReadonlySet<string>;
+}
+
+/** Applies `schema` (defaults, transforms, rules) to the raw environment; unset and empty values are absent. */
+export function checkEnv<T extends object>(
+  schema: new () => T,
+  raw: Record<string, string | undefined>,
+): CheckedEnv<T> {
   const defined = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined && v !== ''));
-  const env = plainToInstance(EnvSchema, defined, { exposeDefaultValues: true });
+  const env = plainToInstance(schema, defined, { exposeDefaultValues: true });
   const errors = validateSync(env, { whitelist: false, skipMissingProperties: false });
-  const problems = describe(errors);
+  return { env, problems: describe(errors), invalid: new Set(errors.map((e) => e.property)) };
+}
+
+/** The gateway's variables: EnvSchema's rules and the credential pairs. */
+export function checkGatewayEnv(raw: Record<string, string | undefined>): CheckedEnv<EnvSchema> {
+  const checked = checkEnv(EnvSchema, raw);
+  const { env, problems } = checked;
   const pairs: Array<[keyof EnvSchema, keyof EnvSchema]> = [
     ['OSS_ACCESS_KEY_ID', 'OSS_ACCESS_KEY_SECRET'],
     ['ALIBABA_CLOUD_ACCESS_KEY_ID', 'ALIBABA_CLOUD_ACCESS_KEY_SECRET'],
@@ -153,6 +253,12 @@ export function validateEnv(raw: Record<string, string | undefined>): EnvSchema 
       problems.push(`${env[id] ? secret : id}: must be set together with ${env[id] ? id : secret}`);
     }
   }
+  return checked;
+}
+
+/** Validates the gateway's variables; throws ConfigValidationError naming each bad variable and its rule. */
+export function validateEnv(raw: Record<string, string | undefined>): EnvSchema {
+  const { env, problems } = checkGatewayEnv(raw);
   if (problems.length > 0) {
     throw new ConfigValidationError(problems);
   }

@@ -1,8 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AppConfig } from '../config/app.config.js';
-import { emulatorConfigFromEnv } from '../emulator/config.js';
+import { buildAppConfig, type AppConfig, type OssCredentialsConfig } from '../config/app.config.js';
 import { startEmulator, type Emulator } from '../emulator/emulator-server.js';
 import { DEMO_RULE, seedDemo } from '../emulator/demo-seed.js';
 import type { EmulatorOptions } from '../emulator/options.js';
@@ -26,6 +25,8 @@ export interface PrepareEmbeddedOptions {
 }
 
 export interface EmbeddedEnvironment {
+  /** The configuration to start the app with: the given one with the emulator and the principals file set. */
+  config: AppConfig;
   emulator: Emulator;
   /** The demo principals file (in a fresh temporary directory, removed by `close()`). */
   principalsFile: string;
@@ -35,7 +36,7 @@ export interface EmbeddedEnvironment {
   close(): Promise<void>;
 }
 
-/** Raised when the embedded environment cannot start (port taken, bad EMULATOR_* value). */
+/** Raised when the embedded environment cannot start (port taken, seeding failed). */
 export class EmbeddedStartError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -44,7 +45,7 @@ export class EmbeddedStartError extends Error {
 }
 
 function emulatorOptions(config: AppConfig, overrides: Partial<EmulatorOptions> = {}): EmulatorOptions {
-  const fromEnv = emulatorConfigFromEnv(config.rawEnv);
+  const fromEnv = config.emulator?.options ?? {};
   return {
     ...fromEnv,
     ...overrides,
@@ -57,12 +58,12 @@ function emulatorOptions(config: AppConfig, overrides: Partial<EmulatorOptions> 
 }
 
 /** Seeds the demo buckets, objects and rule (shared with `EMULATOR_SEED=demo` of `npm run emulator`). */
-async function seed(emulator: Emulator, config: AppConfig): Promise<void> {
+async function seed(emulator: Emulator, config: AppConfig, credentials: OssCredentialsConfig): Promise<void> {
   const client = new OssClient({
     region: 'cn-hangzhou',
     endpoint: emulator.url,
     addressing: 'path',
-    credentials: config.oss.credentials!,
+    credentials,
     signatureVersion: config.oss.signatureVersion,
     timeouts: config.oss.timeouts,
     retry: config.oss.retry,
@@ -84,9 +85,10 @@ async function seed(emulator: Emulator, config: AppConfig): Promise<void> {
 /**
  * The embedded default (DESIGN.md §6): starts the OSS emulator in-process on EMULATOR_HOST:EMULATOR_PORT
  * (127.0.0.1:9000), seeds demo buckets in three regions with objects and one rule whose historical
- * replication is under way, writes a demo principals file with three callers, and points `config` at
- * both — `config.oss.endpoint` (path-style, real HTTP, real signatures with the emulator's demo
- * credentials) and `config.auth.principalsFile`. Only for `config.mode === 'embedded'`.
+ * replication is under way, writes a demo principals file with three callers, and returns the config
+ * that points at both — `oss.endpoint` (path-style, real HTTP, real signatures with the emulator's demo
+ * credentials) and `auth.principalsFile` — built by `buildAppConfig` from `config`'s environment with
+ * those overrides (`config` itself is frozen and stays as it was). Only for `config.mode === 'embedded'`.
  */
 export async function prepareEmbedded(
   config: AppConfig,
@@ -116,25 +118,28 @@ export async function prepareEmbedded(
     await emulator.close();
     throw new EmbeddedStartError('the OSS emulator has no access keys');
   }
-  config.oss.endpoint = emulator.url;
-  config.oss.addressing = 'path';
-  config.oss.credentials = credentials.securityToken
-    ? {
-        accessKeyId: credentials.accessKeyId,
-        accessKeySecret: credentials.accessKeySecret,
-        securityToken: credentials.securityToken,
-      }
-    : { accessKeyId: credentials.accessKeyId, accessKeySecret: credentials.accessKeySecret };
+  const oss = {
+    endpoint: emulator.url,
+    addressing: 'path' as const,
+    credentials: credentials.securityToken
+      ? {
+          accessKeyId: credentials.accessKeyId,
+          accessKeySecret: credentials.accessKeySecret,
+          securityToken: credentials.securityToken,
+        }
+      : { accessKeyId: credentials.accessKeyId, accessKeySecret: credentials.accessKeySecret },
+  };
 
   let dir: string | undefined;
   try {
     if (options.seed !== false) {
-      await seed(emulator, config);
+      await seed(emulator, config, oss.credentials);
     }
     // A principals file the operator configured wins over the demo callers (no demo key then works).
     const configured = config.auth.principalsFile;
     if (configured) {
       return {
+        config: buildAppConfig(config.rawEnv, { oss }),
         emulator,
         principalsFile: configured,
         callers: [],
@@ -147,9 +152,9 @@ export async function prepareEmbedded(
     dir = await mkdtemp(join(tmpdir(), 'oss-gateway-demo-'));
     const principalsFile = join(dir, 'principals.yaml');
     await writeFile(principalsFile, demoPrincipalsYaml(), { mode: 0o600 });
-    config.auth.principalsFile = principalsFile;
     const tempDir = dir;
     return {
+      config: buildAppConfig(config.rawEnv, { oss, auth: { principalsFile } }),
       emulator,
       principalsFile,
       callers: DEMO_CALLERS,

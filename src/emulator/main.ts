@@ -1,5 +1,8 @@
-import { EmulatorConfigError } from './config.js';
+import { ConfigValidationError } from '../config/env.schema.js';
 import { startStandaloneEmulator } from './standalone.js';
+
+/** Exit code of a start-up refused for its configuration (sysexits EX_CONFIG), as the gateway's. */
+const EX_CONFIG = 78;
 
 /** `npm run emulator`: starts the OSS emulator alone and prints endpoint, regions, seeded buckets and credentials. */
 async function main(): Promise<void> {
@@ -7,9 +10,9 @@ async function main(): Promise<void> {
   try {
     emulator = await startStandaloneEmulator(process.env, (line) => console.log(line));
   } catch (err) {
-    if (err instanceof EmulatorConfigError) {
-      console.error(`Invalid emulator configuration: ${err.message}`);
-      process.exit(1);
+    if (err instanceof ConfigValidationError) {
+      console.error(err.message);
+      process.exit(EX_CONFIG);
     }
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       console.error(

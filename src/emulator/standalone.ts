@@ -1,5 +1,5 @@
+import { buildEmulatorConfig } from '../config/emulator.config.js';
 import { OssClient } from '../oss/oss-client.js';
-import { emulatorConfigFromEnv, emulatorSeedFromEnv } from './config.js';
 import { createBucketIfMissing, DEMO_BUCKETS, seedDemo } from './demo-seed.js';
 import { startEmulator, type Emulator } from './emulator-server.js';
 import { toLocation } from './regions.js';
@@ -7,18 +7,14 @@ import { toLocation } from './regions.js';
 /**
  * `npm run emulator` without the process around it: reads `EMULATOR_*` from `env`, starts the
  * emulator, seeds what EMULATOR_SEED / EMULATOR_BUCKETS ask for and writes the banner to `print`.
- * @throws EmulatorConfigError for an invalid variable (before anything is started).
+ * @throws ConfigValidationError naming every invalid variable (before anything is started).
  */
 export async function startStandaloneEmulator(
   env: Record<string, string | undefined>,
   print: (text: string) => void,
 ): Promise<Emulator> {
-  const options = emulatorConfigFromEnv(env);
-  const seed = emulatorSeedFromEnv(env, options);
-  const emulator = await startEmulator({
-    ...options,
-    logger: env.EMULATOR_LOG === 'off' ? undefined : print,
-  });
+  const { options, seed, log } = buildEmulatorConfig(env);
+  const emulator = await startEmulator({ ...options, ...(log ? { logger: print } : {}) });
   const seeded: string[] = [];
   try {
     if (seed.demo) {

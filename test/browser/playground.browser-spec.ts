@@ -98,8 +98,8 @@ describe.skipIf(!haveChromium && !inCi)('GraphQL Playground in a browser', () =>
     }
     const config = buildAppConfig({ DATABASE_URL: 'sqlite::memory:', EMULATOR_PORT: '0' });
     env = await prepareEmbedded(config);
-    app = await createApp(config, { logger: false });
-    setupDocs(app, config);
+    app = await createApp(env.config, { logger: false });
+    setupDocs(app, env.config);
     await app.listen(0, '127.0.0.1');
     const address = app.getHttpServer().address() as { port: number };
     origin = `http://127.0.0.1:${address.port}`;

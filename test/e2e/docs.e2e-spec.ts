@@ -434,8 +434,8 @@ describe('OpenAPI "Try it out" on the embedded demo', () => {
     // Given a fresh `npm start` with no OSS credentials: emulator demo data and the demo keys
     const config = buildAppConfig({ DATABASE_URL: 'sqlite::memory:', EMULATOR_PORT: '0' });
     env = await prepareEmbedded(config);
-    app = await createApp(config, { logger: false });
-    setupDocs(app, config);
+    app = await createApp(env.config, { logger: false });
+    setupDocs(app, env.config);
     await app.listen(0, '127.0.0.1');
     origin = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
     doc = (await (await fetch(`${origin}/docs/openapi.json`)).json()) as OpenApi;

@@ -54,7 +54,7 @@ describe(prepareEmbedded.name, () => {
     config = buildAppConfig({ DATABASE_URL: 'sqlite::memory:', EMULATOR_PORT: '0' });
     // Replication is driven by hand (no timer), so progress is deterministic.
     env = await prepareEmbedded(config, { emulator: { replication: { tickMs: 0, startingMs: 0 } } });
-    ({ app, http } = await bootApp(config));
+    ({ app, http } = await bootApp(env.config));
   });
 
   afterAll(async () => {
@@ -63,12 +63,15 @@ describe(prepareEmbedded.name, () => {
   });
 
   it('points the OSS client at the emulator (path style, its demo credentials) and the auth layer at the demo principals', () => {
-    expect(config.mode).toBe('embedded');
-    expect(config.oss.endpoint).toBe(env.emulator.url);
+    expect(env.config.mode).toBe('embedded');
+    expect(env.config.oss.endpoint).toBe(env.emulator.url);
     expect(env.emulator.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect(config.oss.addressing).toBe('path');
-    expect(config.oss.credentials?.accessKeyId).toBe(env.emulator.accessKeys[0]?.accessKeyId);
-    expect(config.auth.principalsFile).toBe(env.principalsFile);
+    expect(env.config.oss.addressing).toBe('path');
+    expect(env.config.oss.credentials?.accessKeyId).toBe(env.emulator.accessKeys[0]?.accessKeyId);
+    expect(env.config.auth.principalsFile).toBe(env.principalsFile);
+    // The config it was given is frozen and unchanged: the overrides went through buildAppConfig.
+    expect(config.oss.endpoint).toBeUndefined();
+    expect(config.auth.principalsFile).toBeUndefined();
     const text = readFileSync(env.principalsFile, 'utf8');
     // Keys are stored as sha256 digests, never as plain secrets.
     expect(text).not.toMatch(/secret:/);
@@ -224,10 +227,10 @@ describe(prepareEmbedded.name, () => {
       GATEWAY_PRINCIPALS_FILE: file,
     });
     const own = await prepareEmbedded(config, { seed: false });
-    const booted = await bootApp(config);
+    const booted = await bootApp(own.config);
     try {
       expect(own.callers).toEqual([]);
-      expect(config.auth.principalsFile).toBe(file);
+      expect(own.config.auth.principalsFile).toBe(file);
       const mine = await call(booted.http, 'ops-only-secret-0001', { method: 'GET', url: '/v1/me' });
       expect(mine.json()).toMatchObject({ id: 'ops' });
       const demo = await call(booted.http, ADMIN, { method: 'GET', url: '/v1/me' });

@@ -33,7 +33,7 @@ describe('GraphQL query root fields (DESIGN §9: nullable, so one denial leaves 
     // Given the embedded default: emulator demo data and the demo principals
     const config = buildAppConfig({ DATABASE_URL: 'sqlite::memory:', EMULATOR_PORT: '0' });
     env = await prepareEmbedded(config, { emulator: { replication: { tickMs: 0, startingMs: 0 } } });
-    app = await createApp(config, { logger: false });
+    app = await createApp(env.config, { logger: false });
     await app.init();
     http = app.getHttpAdapter().getInstance();
     await http.ready();

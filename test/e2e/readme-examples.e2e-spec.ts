@@ -34,8 +34,8 @@ describe('the README examples, run in order on a fresh embedded start', () => {
     // Given `npm start` with no OSS credentials: the emulator, its demo data and the demo keys
     const config = buildAppConfig({ DATABASE_URL: 'sqlite::memory:', EMULATOR_PORT: '0' });
     env = await prepareEmbedded(config);
-    app = await createApp(config, { logger: false });
-    setupDocs(app, config);
+    app = await createApp(env.config, { logger: false });
+    setupDocs(app, env.config);
     await app.listen(0, '127.0.0.1');
     origin = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
   });

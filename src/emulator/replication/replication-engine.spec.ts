@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { removeObject, writeObject } from '../operations.js';
+import { removeObject, writeObject } from '../operations/object-operations.js';
 import { DEFAULT_REGIONS, RegionCatalog } from '../regions.js';
 import { EmulatorStore } from '../store/emulator-store.js';
 import { formatFraction, formatWatermark, ReplicationEngine } from './replication-engine.js';
