@@ -1,6 +1,6 @@
 /**
  * The replication domain: plain types and their invariants. No decorators, no OSS wire names.
- * Services speak these types; `src/oss/adapters` maps them to and from the wire, and
+ * Services speak these types; `src/upstream` maps them to and from the wire, and
  * `replication-view.mapper.ts` maps them to the API classes.
  */
 

@@ -3,20 +3,20 @@ import type {
   ReplicationLocationsModel,
   ReplicationProgressModel,
   ReplicationRuleModel,
-} from '../../replication/domain/replication-rule.js';
+} from '../replication/domain/replication-rule.js';
 import type {
   OssCallResult,
   OssRequestPlan,
   ReplicationApi,
-} from '../../replication/ports/replication-api.port.js';
-import { DomainError, ErrorCode } from '../../common/errors/domain-error.js';
-import { translateOssError } from '../../common/errors/oss-error.translator.js';
-import { OssServiceError } from '../errors.js';
-import type { OssClient } from '../oss-client.js';
-import { DeleteBucketReplication, PutBucketReplication } from '../operations/bucket-replication.js';
-import { PutBucketRtc } from '../operations/bucket-rtc.js';
-import type { HttpRequestSpec } from '../operations/operation.js';
-import { toOssLocation } from '../operations/replication-rule.codec.js';
+} from '../replication/ports/replication-api.port.js';
+import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
+import { translateOssError } from './oss-error.translator.js';
+import { OssServiceError } from '../oss/errors.js';
+import type { OssClient } from '../oss/oss-client.js';
+import { DeleteBucketReplication, PutBucketReplication } from '../oss/operations/bucket-replication.js';
+import { PutBucketRtc } from '../oss/operations/bucket-rtc.js';
+import type { HttpRequestSpec } from '../oss/operations/operation.js';
+import { toOssLocation } from '../oss/operations/replication-rule.codec.js';
 import { locationsFromWire, progressFromWire, ruleFromWire, ruleToWire } from './replication-wire.mapper.js';
 
 /** `[['replication', null], ['comp', 'add']]` → `/?replication&comp=add`. */

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { BucketRegionResolver } from '../../auth/ports/bucket-region-resolver.port.js';
-import type { OssClient } from '../oss-client.js';
+import type { BucketRegionResolver } from '../auth/ports/bucket-region-resolver.port.js';
+import type { OssClient } from '../oss/oss-client.js';
 import { OSS_CLIENT } from './oss-client.token.js';
 
 /**

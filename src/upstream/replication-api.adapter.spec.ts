@@ -1,9 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ossFixture } from '../../../test/fixtures/oss/fixtures.js';
-import { startLocalOssServer, type LocalOssServer } from '../../../test/fixtures/oss/local-oss-server.js';
-import { DomainError, ErrorCode } from '../../common/errors/domain-error.js';
-import { OssClient } from '../oss-client.js';
-import type { OssCredentials } from '../signer/types.js';
+import { ossFixture } from '../../test/fixtures/oss/fixtures.js';
+import { startLocalOssServer, type LocalOssServer } from '../../test/fixtures/oss/local-oss-server.js';
+import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
+import { OssClient } from '../oss/oss-client.js';
+import type { OssCredentials } from '../oss/signer/types.js';
 import { OssReplicationApi } from './replication-api.adapter.js';
 
 const credentials: OssCredentials = {

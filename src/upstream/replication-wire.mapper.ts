@@ -7,15 +7,15 @@ import type {
   RuleAction,
   RuleStatus,
   TransferType,
-} from '../../replication/domain/replication-rule.js';
-import { OssClientError } from '../errors.js';
+} from '../replication/domain/replication-rule.js';
+import { OssClientError } from '../oss/errors.js';
 import type {
   GetBucketReplicationLocationOutput,
   ReplicationRuleInput,
   ReplicationRuleProgressWire,
   ReplicationRuleWire,
-} from '../models/replication.js';
-import { toOssLocation } from '../operations/replication-rule.codec.js';
+} from '../oss/models/replication.js';
+import { toOssLocation } from '../oss/operations/replication-rule.codec.js';
 
 /*
  * Wire ⇄ domain, pure. OSS may send values the domain does not know; those are refused as a

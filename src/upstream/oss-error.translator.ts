@@ -1,6 +1,6 @@
-import { OssClientError, OssServiceError } from '../../oss/errors.js';
-import { DomainError, ErrorCode, type OssErrorDetails } from './domain-error.js';
-import { registerErrorTranslator } from './to-domain-error.js';
+import { OssClientError, OssServiceError } from '../oss/errors.js';
+import { DomainError, ErrorCode, type OssErrorDetails } from '../common/errors/domain-error.js';
+import { registerErrorTranslator } from '../common/errors/to-domain-error.js';
 
 /** OSS codes meaning "a rule or configuration named by the request does not exist". */
 const RULE_NOT_FOUND = new Set([

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { OssClientError, OssServiceError } from '../../oss/errors.js';
-import { ErrorCode } from './domain-error.js';
+import { OssClientError, OssServiceError } from '../oss/errors.js';
+import { ErrorCode } from '../common/errors/domain-error.js';
 import { translateOssError } from './oss-error.translator.js';
-import { toDomainError } from './to-domain-error.js';
+import { toDomainError } from '../common/errors/to-domain-error.js';
 
 function ossError(code: string, status: number): OssServiceError {
   return new OssServiceError({
