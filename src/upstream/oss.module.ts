@@ -1,5 +1,4 @@
 import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
-import { registerOssErrorTranslator } from './oss-error.translator.js';
 import { APP_CONFIG, type AppConfig } from '../config/app.config.js';
 import { REPLICATION_API } from '../replication/ports/replication-api.port.js';
 import { OssBucketRegionResolver } from './bucket-region-resolver.adapter.js';
@@ -33,8 +32,6 @@ export function createOssClient(config: AppConfig): OssClient {
     retry: oss.retry,
   });
 }
-
-registerOssErrorTranslator();
 
 /** The OSS client and the adapters that implement feature ports over it. Global: one client per app. */
 @Global()

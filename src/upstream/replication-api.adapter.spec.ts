@@ -4,6 +4,7 @@ import { startLocalOssServer, type LocalOssServer } from '../../test/fixtures/os
 import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
 import { OssClient } from '../oss/oss-client.js';
 import type { OssCredentials } from '../oss/signer/types.js';
+import { OssBucketRegionResolver } from './bucket-region-resolver.adapter.js';
 import { OssReplicationApi } from './replication-api.adapter.js';
 
 const credentials: OssCredentials = {
@@ -54,6 +55,41 @@ describe(OssReplicationApi.name, () => {
       const failure = await new OssReplicationApi(client).getProgress('src', 'r1').catch((e: unknown) => e);
       expect(failure).toBeInstanceOf(DomainError);
       expect(failure).toMatchObject({ code: ErrorCode.ReplicationRuleNotFound });
+    });
+  });
+
+  describe('errors at the port', () => {
+    it('throws OSS refusals as domain errors that keep what OSS answered', async () => {
+      server.setRoute(() => ({ status: 404, body: ossFixture('Error', 'no-such-bucket.xml') }));
+      const failure = await new OssReplicationApi(client).listRules('gone').catch((e: unknown) => e);
+      expect(failure).toBeInstanceOf(DomainError);
+      expect(failure).toMatchObject({
+        code: ErrorCode.BucketNotFound,
+        details: { oss: { code: 'NoSuchBucket', status: 404 } },
+      });
+    });
+
+    it('throws an answer it cannot map as a domain error, not as an OSS client error', async () => {
+      const unknownStatus = ossFixture('GetBucketReplicationProgress', 'response.xml').replace(
+        /<Status>[a-z]+<\/Status>/,
+        '<Status>paused</Status>',
+      );
+      server.setRoute(() => ({ status: 200, body: unknownStatus }));
+      const failure = await new OssReplicationApi(client)
+        .getProgress('src', 'test_replication_1')
+        .catch((e: unknown) => e);
+      expect(failure).toBeInstanceOf(DomainError);
+      expect(failure).toMatchObject({
+        code: ErrorCode.UpstreamError,
+        details: { oss: { code: 'MalformedResponse' } },
+      });
+    });
+
+    it('reports a missing bucket from the region lookup as BucketNotFound', async () => {
+      server.setRoute(() => ({ status: 404, body: ossFixture('Error', 'no-such-bucket.xml') }));
+      const failure = await new OssBucketRegionResolver(client).regionOf('gone').catch((e: unknown) => e);
+      expect(failure).toBeInstanceOf(DomainError);
+      expect(failure).toMatchObject({ code: ErrorCode.BucketNotFound });
     });
   });
 });

@@ -48,7 +48,10 @@ function planOf(operation: string, bucket: string, serialize: () => HttpRequestS
   return plan;
 }
 
-/** OSS failures leave the adapter as domain errors (the port's contract); anything else unchanged. */
+/**
+ * Runs one port method: OSS failures (of the call, or of mapping its answer) leave the adapter as
+ * domain errors, which is the port's contract; anything else passes unchanged.
+ */
 async function translated<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
@@ -61,58 +64,72 @@ async function translated<T>(call: () => Promise<T>): Promise<T> {
 export class OssReplicationApi implements ReplicationApi {
   constructor(private readonly client: OssClient) {}
 
-  async listRules(bucket: string): Promise<OssCallResult & { rules: ReplicationRuleModel[] }> {
-    try {
-      const output = await this.client.getBucketReplication(bucket);
-      return { requestId: output.requestId, rules: output.rules.map(ruleFromWire) };
-    } catch (error) {
-      // A bucket that never had a rule answers 404 NoSuchReplicationConfiguration: that is "no rules".
-      if (error instanceof OssServiceError && error.code === 'NoSuchReplicationConfiguration') {
-        return { requestId: error.requestId, rules: [] };
+  listRules(bucket: string): Promise<OssCallResult & { rules: ReplicationRuleModel[] }> {
+    return translated(async () => {
+      try {
+        const output = await this.client.getBucketReplication(bucket);
+        return { requestId: output.requestId, rules: output.rules.map(ruleFromWire) };
+      } catch (error) {
+        // A bucket that never had a rule answers 404 NoSuchReplicationConfiguration: that is "no rules".
+        if (error instanceof OssServiceError && error.code === 'NoSuchReplicationConfiguration') {
+          return { requestId: error.requestId, rules: [] };
+        }
+        throw error;
       }
-      throw translateOssError(error) ?? error;
-    }
+    });
   }
 
-  async putRule(bucket: string, rule: NewReplicationRule): Promise<OssCallResult & { ruleId: string }> {
-    const output = await translated(() => this.client.putBucketReplication(bucket, ruleToWire(rule)));
-    return { requestId: output.requestId, ruleId: output.ruleId };
+  putRule(bucket: string, rule: NewReplicationRule): Promise<OssCallResult & { ruleId: string }> {
+    return translated(async () => {
+      const output = await this.client.putBucketReplication(bucket, ruleToWire(rule));
+      return { requestId: output.requestId, ruleId: output.ruleId };
+    });
   }
 
-  async setRtc(bucket: string, ruleId: string, enabled: boolean): Promise<OssCallResult> {
-    const output = await translated(() => this.client.putBucketRtc(bucket, ruleId, enabled));
-    return { requestId: output.requestId };
+  setRtc(bucket: string, ruleId: string, enabled: boolean): Promise<OssCallResult> {
+    return translated(async () => {
+      const output = await this.client.putBucketRtc(bucket, ruleId, enabled);
+      return { requestId: output.requestId };
+    });
   }
 
-  async deleteRule(bucket: string, ruleId: string): Promise<OssCallResult & { alreadyClosing: boolean }> {
-    const output = await translated(() => this.client.deleteBucketReplication(bucket, ruleId));
-    return { requestId: output.requestId, alreadyClosing: output.alreadyClosing };
+  deleteRule(bucket: string, ruleId: string): Promise<OssCallResult & { alreadyClosing: boolean }> {
+    return translated(async () => {
+      const output = await this.client.deleteBucketReplication(bucket, ruleId);
+      return { requestId: output.requestId, alreadyClosing: output.alreadyClosing };
+    });
   }
 
-  async getProgress(
+  getProgress(
     bucket: string,
     ruleId: string,
   ): Promise<OssCallResult & { progress: ReplicationProgressModel }> {
-    const output = await translated(() => this.client.getBucketReplicationProgress(bucket, ruleId));
-    // OSS answers a list of rules; asked with rule-id it holds that one rule.
-    const entry = output.rules.find((r) => r.rule.id === ruleId);
-    if (!entry) {
-      throw new DomainError(
-        ErrorCode.ReplicationRuleNotFound,
-        `OSS reported no progress for replication rule "${ruleId}" of bucket "${bucket}".`,
-      );
-    }
-    return { requestId: output.requestId, progress: progressFromWire(entry) };
+    return translated(async () => {
+      const output = await this.client.getBucketReplicationProgress(bucket, ruleId);
+      // OSS answers a list of rules; asked with rule-id it holds that one rule.
+      const entry = output.rules.find((r) => r.rule.id === ruleId);
+      if (!entry) {
+        throw new DomainError(
+          ErrorCode.ReplicationRuleNotFound,
+          `OSS reported no progress for replication rule "${ruleId}" of bucket "${bucket}".`,
+        );
+      }
+      return { requestId: output.requestId, progress: progressFromWire(entry) };
+    });
   }
 
-  async getLocations(bucket: string): Promise<OssCallResult & { locations: ReplicationLocationsModel }> {
-    const output = await translated(() => this.client.getBucketReplicationLocation(bucket));
-    return { requestId: output.requestId, locations: locationsFromWire(output) };
+  getLocations(bucket: string): Promise<OssCallResult & { locations: ReplicationLocationsModel }> {
+    return translated(async () => {
+      const output = await this.client.getBucketReplicationLocation(bucket);
+      return { requestId: output.requestId, locations: locationsFromWire(output) };
+    });
   }
 
-  async getBucketLocation(bucket: string): Promise<OssCallResult & { location: string }> {
-    const output = await translated(() => this.client.getBucketLocation(bucket));
-    return { requestId: output.requestId, location: toOssLocation(output.location) };
+  getBucketLocation(bucket: string): Promise<OssCallResult & { location: string }> {
+    return translated(async () => {
+      const output = await this.client.getBucketLocation(bucket);
+      return { requestId: output.requestId, location: toOssLocation(output.location) };
+    });
   }
 
   cachedBucketLocation(bucket: string): string | undefined {
