@@ -66,10 +66,9 @@ export class ReplicationController {
     description: 'The rules; `{"rules": []}` when the bucket has none.',
   })
   @ApiProblemResponses(400, 404)
-  list(@Param() params: BucketArgs, @Call() ctx: CallContext): Promise<ReplicationRuleList> {
-    return this.replication
-      .list(ctx, params.bucket)
-      .then((rules) => ({ rules: rules.map((r) => toRuleView(params.bucket, r)) }));
+  async list(@Param() params: BucketArgs, @Call() ctx: CallContext): Promise<ReplicationRuleList> {
+    const rules = await this.replication.list(ctx, params.bucket);
+    return { rules: rules.map((r) => toRuleView(params.bucket, r)) };
   }
 
   @Get('rules/:ruleId')
