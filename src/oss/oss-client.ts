@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CredentialsSource } from './credentials/credentials-provider.js';
 import type { Addressing } from './endpoint.js';
-import { assertValidBucketName, EndpointResolver, normalizeRegion } from './endpoint.js';
+import { assertValidBucketName, EndpointResolver } from './endpoint.js';
 import { OssClientError } from './errors.js';
 import type {
   DeleteBucketReplicationOutput,
@@ -22,6 +22,7 @@ import {
 import { GetBucketReplicationLocation } from './operations/bucket-replication-location.js';
 import { GetBucketReplicationProgress } from './operations/bucket-replication-progress.js';
 import { PutBucketRtc } from './operations/bucket-rtc.js';
+import { normalizeRegion } from './region.js';
 import type { HttpRequestSpec, OssHttpResponse, OssOperation } from './operations/operation.js';
 import { checkResponseMiddleware } from './pipeline/check-response.middleware.js';
 import type { Handler, OssLogger } from './pipeline/pipeline.js';
