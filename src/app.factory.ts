@@ -10,7 +10,7 @@ import { setupDocs } from './docs/docs.setup.js';
 import { createRootLogger, PinoNestLogger } from './common/logging/logger.js';
 import { installFastLane } from './common/http/fast-lane.js';
 import { httpEdgeServerOptions, installHttpEdge } from './common/http/http-edge.js';
-import { MAX_RULE_ID_LENGTH } from './replication/domain/replication-rule.js';
+import { MAX_RULE_ID_LENGTH } from './oss/limits.js';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter.js';
 import { RamGuard } from './auth/ram.guard.js';
 import type { GatewayRequest } from './common/request-context/request-facts.js';

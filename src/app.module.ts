@@ -9,8 +9,8 @@ import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { HealthModule } from './health/health.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
-import { OssBucketRegionResolver } from './oss/adapters/bucket-region-resolver.adapter.js';
-import { OssModule } from './oss/oss.module.js';
+import { OssBucketRegionResolver } from './upstream/bucket-region-resolver.adapter.js';
+import { OssModule } from './upstream/oss.module.js';
 import { ReplicationModule } from './replication/replication.module.js';
 
 /** Imports the feature modules; no providers of its own beyond the global filter. */

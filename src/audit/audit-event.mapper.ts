@@ -1,10 +1,6 @@
 import type { AuditEvent, AuditEventPageResult, AuditEventQueryFilter } from './audit-event.js';
-import type {
-  AuditDecision,
-  AuditEventKind,
-  AuditStatementEffect,
-  AuditTransport,
-} from './dto/audit-enums.js';
+import type { AuthorizationDecision, PolicyEffect } from '../auth/dto/authorization-enums.js';
+import type { AuditEventKind, AuditTransport } from './dto/audit-enums.js';
 import type { AuditEventFilter } from './dto/audit-event-filter.input.js';
 import { AuditEventPage, AuditEventType, AuditMatchedStatementType } from './dto/audit-event.type.js';
 
@@ -58,7 +54,7 @@ export function toAuditEventType(event: AuditEvent): AuditEventType {
     sourceIp: event.sourceIp,
     userAgent: event.userAgent,
     bucket: event.bucket,
-    decision: event.decision as AuditDecision | undefined,
+    decision: event.decision as AuthorizationDecision | undefined,
     matchedStatements: event.matchedStatements?.map((s) => {
       const statement = new AuditMatchedStatementType();
       statement.policy = s.policy;
@@ -66,7 +62,7 @@ export function toAuditEventType(event: AuditEvent): AuditEventType {
       if (s.sid !== undefined) {
         statement.sid = s.sid;
       }
-      statement.effect = s.effect as AuditStatementEffect;
+      statement.effect = s.effect as PolicyEffect;
       return statement;
     }),
     operation: event.operation,

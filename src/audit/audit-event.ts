@@ -1,3 +1,5 @@
+import { isValidBucketName } from '../oss/limits.js';
+
 /** One statement that decided an authorization decision (mirrors the RAM engine's decision). */
 export interface AuditMatchedStatement {
   /** Policy name, or its index when the document is inline. */
@@ -59,8 +61,6 @@ export interface AuditEventPageResult {
   nextCursor: string | null;
 }
 
-const BUCKET_NAME = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
-
 /**
  * The bucket named by an OSS resource ARN (`acs:oss:{region}:{account}:{bucket}[/{key}]`), or
  * undefined when the resource names no single bucket (`*`, wildcards, gateway resources).
@@ -77,5 +77,5 @@ export function bucketFromResource(resource: string): string | undefined {
   }
   const slash = resource.indexOf('/', afterAccount + 1);
   const bucket = resource.slice(afterAccount + 1, slash < 0 ? undefined : slash);
-  return BUCKET_NAME.test(bucket) ? bucket : undefined;
+  return isValidBucketName(bucket) ? bucket : undefined;
 }

@@ -69,12 +69,12 @@ export class AuthorizationService {
     this.trusted = new TrustedProxies(config.server.trustedProxies);
   }
 
-  /** `acs:oss:{region}:{account}:{bucket}`; region `*` when the bucket does not exist (NoSuchBucket). */
   /** The ARN of a bucket whose region is unknown (for the audit of a failed region lookup). */
   unresolvedBucketResource(bucket: string): string {
     return bucketArn('*', this.config.oss.accountId, bucket);
   }
 
+  /** `acs:oss:{region}:{account}:{bucket}`; region `*` when the bucket does not exist (BucketNotFound). */
   async bucketResource(bucket: string): Promise<string> {
     let region: string;
     try {

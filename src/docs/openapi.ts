@@ -10,7 +10,9 @@ import {
   AUTHENTICATED,
   REQUIRES_ACTION,
 } from '../auth/decorators/requires-action.decorator.js';
-import { PUBLIC_ERROR_CODES } from '../common/errors/error-code.js';
+import { renderProblem } from '../common/errors/all-exceptions.filter.js';
+import { DomainError, ErrorCode, type DomainErrorDetails } from '../common/errors/domain-error.js';
+import { Problem } from '../common/errors/problem.dto.js';
 import { BUCKET_NAME_MESSAGE } from '../common/validation/is-bucket-name.js';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -65,100 +67,9 @@ export function gatewayVersion(start: string = dirname(fileURLToPath(import.meta
 const ref = (name: string): SchemaObject => ({ $ref: `#/components/schemas/${name}` });
 
 /**
- * Fallback problem+json schemas (RFC 9457), named like the `Problem` DTO family in
- * `common/errors/problem.dto.ts`. Schemas the controllers' decorators produced win over these.
+ * The named variants of `Problem` that error responses point at: which member each kind carries. The
+ * `Problem` family itself is the DTO's (`common/errors/problem.dto.ts`), the one definition.
  */
-export function baseProblemSchemas(): Record<string, SchemaObject> {
-  return {
-    ProblemCode: {
-      type: 'string',
-      description: 'Transport-neutral error code; GraphQL returns the same value as `extensions.code`.',
-      enum: [...PUBLIC_ERROR_CODES],
-    },
-    PolicyEffect: { type: 'string', description: 'Effect of a policy statement.', enum: ['Allow', 'Deny'] },
-    AuthorizationDecision: {
-      type: 'string',
-      description:
-        'Outcome of a policy evaluation: an explicit Deny beats any Allow; no match is an implicit deny.',
-      enum: ['Allow', 'ImplicitDeny', 'ExplicitDeny'],
-    },
-    ProblemFieldError: {
-      type: 'object',
-      description: 'One problem with one input field.',
-      required: ['field', 'message'],
-      properties: {
-        field: { type: 'string', description: 'Dotted path of the field.', example: 'destination.location' },
-        message: { type: 'string', example: 'location must look like oss-cn-beijing' },
-      },
-    },
-    ProblemMatchedStatement: {
-      type: 'object',
-      description: 'A policy statement that decided the outcome.',
-      required: ['policy', 'statement', 'effect'],
-      properties: {
-        policy: { type: 'string', description: 'Policy name (or index for inline documents).' },
-        statement: { type: 'integer', description: 'Index of the statement in the policy.' },
-        sid: { type: 'string' },
-        effect: ref('PolicyEffect'),
-      },
-    },
-    ProblemAuthorization: {
-      type: 'object',
-      description: 'Why the gateway refused the caller.',
-      required: ['decision', 'action', 'resource', 'matchedStatements'],
-      properties: {
-        decision: ref('AuthorizationDecision'),
-        action: { type: 'string', example: 'oss:PutBucketRtc' },
-        resource: { type: 'string', example: 'acs:oss:cn-hangzhou:*:demo-source' },
-        matchedStatements: { type: 'array', items: ref('ProblemMatchedStatement') },
-        missingContextKeys: { type: 'array', items: { type: 'string' } },
-      },
-    },
-    ProblemOssDetails: {
-      type: 'object',
-      description: 'What OSS answered, verbatim, for support tickets.',
-      required: ['code', 'message'],
-      properties: {
-        code: { type: 'string', example: 'NoSuchBucket' },
-        message: { type: 'string' },
-        requestId: { type: 'string', description: 'OSS `x-oss-request-id`.' },
-        ec: { type: 'string', description: 'OSS error code detail (`EC`).' },
-        hostId: { type: 'string' },
-        status: { type: 'integer', description: 'The HTTP status OSS answered with.' },
-      },
-    },
-    Problem: {
-      type: 'object',
-      description: 'An RFC 9457 problem document (`application/problem+json`).',
-      required: ['type', 'title', 'status', 'detail', 'code'],
-      properties: {
-        type: {
-          type: 'string',
-          description: 'Stable URI naming the kind of problem.',
-          example: 'https://oss-replication-gateway.dev/problems/replication-rule-not-found',
-        },
-        title: { type: 'string', description: 'Short summary of the kind of problem.', example: 'Not found' },
-        status: { type: 'integer', description: 'The HTTP status code.', example: 404 },
-        detail: { type: 'string', description: 'What went wrong with this request.' },
-        code: ref('ProblemCode'),
-        reason: {
-          type: 'string',
-          description: 'The gateway’s finer-grained error code.',
-          example: 'BucketNotFound',
-        },
-        requestId: {
-          type: 'string',
-          description: 'The gateway request id (also the `X-Request-Id` header).',
-        },
-        errors: { type: 'array', items: ref('ProblemFieldError') },
-        authorization: ref('ProblemAuthorization'),
-        oss: ref('ProblemOssDetails'),
-      },
-    },
-  };
-}
-
-/** The named variants of `Problem` that error responses point at: which member each kind carries. */
 export function problemVariantSchemas(): Record<string, SchemaObject> {
   return {
     ValidationProblem: {
@@ -183,117 +94,92 @@ interface ProblemResponse {
   example: Json;
 }
 
-const PROBLEM_TYPE = 'https://oss-replication-gateway.dev/problems/';
+/** A problem as the gateway renders it (`renderProblem`), so no example can drift from the answers. */
+function problemExample(
+  code: ErrorCode,
+  detail: string,
+  details: DomainErrorDetails = {},
+  requestId?: string,
+): Json {
+  return renderProblem(new DomainError(code, detail, details), requestId) as unknown as Json;
+}
+
+const EXAMPLE_OSS_REQUEST_ID = '5C3D9175B6FC201293AD****';
+
 const STANDARD_PROBLEMS: Record<string, ProblemResponse> = {
   '400': {
     description: 'Invalid input, or pre-flight checks failed (`application/problem+json`).',
     schema: 'ValidationProblem',
-    example: {
-      type: `${PROBLEM_TYPE}validation-failed`,
-      title: 'Invalid request',
-      status: 400,
-      detail: 'The request is not valid.',
-      code: 'BAD_USER_INPUT',
-      requestId: '2f0c6f7e-8f8a-4d4e-9a39-1f0d2b8e4c11',
-      errors: [{ field: 'destination.location', message: 'location must look like oss-cn-beijing' }],
-    },
+    example: problemExample(
+      ErrorCode.ValidationFailed,
+      'The request is not valid.',
+      { errors: [{ field: 'destination.location', message: 'location must look like oss-cn-beijing' }] },
+      '2f0c6f7e-8f8a-4d4e-9a39-1f0d2b8e4c11',
+    ),
   },
   '401': {
     description: 'No credentials, or credentials the gateway does not recognise.',
     schema: 'Problem',
-    example: {
-      type: `${PROBLEM_TYPE}unauthenticated`,
-      title: 'Authentication required',
-      status: 401,
-      detail: 'An API key or bearer token is required.',
-      code: 'UNAUTHENTICATED',
-    },
+    example: problemExample(ErrorCode.Unauthenticated, 'An API key or bearer token is required.'),
   },
   '403': {
     description: 'The caller’s policies do not allow this action on this resource.',
     schema: 'AuthorizationProblem',
-    example: {
-      type: `${PROBLEM_TYPE}access-denied`,
-      title: 'Access denied',
-      status: 403,
-      detail: 'oss:PutBucketRtc on acs:oss:cn-hangzhou:*:demo-source is not allowed (ImplicitDeny).',
-      code: 'FORBIDDEN',
-      authorization: {
-        decision: 'ImplicitDeny',
-        action: 'oss:PutBucketRtc',
-        resource: 'acs:oss:cn-hangzhou:*:demo-source',
-        matchedStatements: [],
+    example: problemExample(
+      ErrorCode.AccessDenied,
+      'oss:PutBucketRtc on acs:oss:cn-hangzhou:*:demo-source is not allowed (ImplicitDeny).',
+      {
+        authorization: {
+          decision: 'ImplicitDeny',
+          action: 'oss:PutBucketRtc',
+          resource: 'acs:oss:cn-hangzhou:*:demo-source',
+          matchedStatements: [],
+        },
       },
-    },
+    ),
   },
   '404': {
     description: 'The bucket or rule does not exist.',
     schema: 'OssProblem',
-    example: {
-      type: `${PROBLEM_TYPE}bucket-not-found`,
-      title: 'Bucket not found',
-      status: 404,
-      detail: 'The specified bucket does not exist.',
-      code: 'NOT_FOUND',
+    example: problemExample(ErrorCode.BucketNotFound, 'The specified bucket does not exist.', {
       oss: {
         code: 'NoSuchBucket',
         message: 'The specified bucket does not exist.',
-        requestId: '5C3D9175B6FC201293AD****',
+        requestId: EXAMPLE_OSS_REQUEST_ID,
         ec: '0015-00000101',
       },
-    },
+    }),
   },
   '409': {
     description: 'The change conflicts with the bucket’s current replication configuration.',
     schema: 'OssProblem',
-    example: {
-      type: `${PROBLEM_TYPE}replication-conflict`,
-      title: 'Replication conflict',
-      status: 409,
-      detail: 'A rule for this destination already exists.',
-      code: 'CONFLICT',
-    },
+    example: problemExample(ErrorCode.ReplicationConflict, 'A rule for this destination already exists.'),
   },
   '502': {
     description:
       'OSS failed or refused the gateway’s own credentials (`UPSTREAM_ERROR`, OSS details in `oss`).',
     schema: 'OssProblem',
-    example: {
-      type: `${PROBLEM_TYPE}upstream-error`,
-      title: 'OSS upstream error',
-      status: 502,
-      detail: 'OSS refused the gateway’s credentials.',
-      code: 'UPSTREAM_ERROR',
+    example: problemExample(ErrorCode.UpstreamError, 'OSS refused the gateway’s credentials.', {
       oss: {
         code: 'AccessDenied',
         message: 'You have no right to access this object.',
-        requestId: '5C3D9175B6FC201293AD****',
+        requestId: EXAMPLE_OSS_REQUEST_ID,
         ec: '0003-00000001',
       },
-    },
+    }),
   },
   '503': {
     description: 'The audit store is down: mutations are refused until it is back (`SERVICE_UNAVAILABLE`).',
     schema: 'Problem',
-    example: {
-      type: `${PROBLEM_TYPE}audit-unavailable`,
-      title: 'Audit store unavailable',
-      status: 503,
-      detail: 'The audit store is unavailable; the request was not forwarded.',
-      code: 'SERVICE_UNAVAILABLE',
-      reason: 'AuditUnavailable',
-    },
+    example: problemExample(
+      ErrorCode.AuditUnavailable,
+      'The audit store is unavailable; the request was not forwarded.',
+    ),
   },
   '504': {
     description: 'OSS did not answer in time (`UPSTREAM_TIMEOUT`).',
     schema: 'OssProblem',
-    example: {
-      type: `${PROBLEM_TYPE}upstream-timeout`,
-      title: 'OSS upstream timeout',
-      status: 504,
-      detail: 'OSS did not answer within 15000 ms.',
-      code: 'UPSTREAM_TIMEOUT',
-    },
+    example: problemExample(ErrorCode.UpstreamTimeout, 'OSS did not answer within 15000 ms.'),
   },
 };
 
@@ -451,24 +337,13 @@ function routeProblemExample(
     }
     case '404':
       if (path.includes('{ruleId}')) {
-        return {
-          type: `${PROBLEM_TYPE}replication-rule-not-found`,
-          title: 'Replication rule not found',
-          status: 404,
-          detail: 'Bucket "demo-source" has no replication rule "logs-to-beijing".',
-          code: 'NOT_FOUND',
-          reason: 'ReplicationRuleNotFound',
-        };
+        return problemExample(
+          ErrorCode.ReplicationRuleNotFound,
+          'Bucket "demo-source" has no replication rule "logs-to-beijing".',
+        );
       }
       if (!path.includes('{bucket}') && op.requestBody !== undefined) {
-        return {
-          type: `${PROBLEM_TYPE}principal-not-found`,
-          title: 'Principal not found',
-          status: 404,
-          detail: 'No principal "billing-service" is configured.',
-          code: 'NOT_FOUND',
-          reason: 'PrincipalNotFound',
-        };
+        return problemExample(ErrorCode.PrincipalNotFound, 'No principal "billing-service" is configured.');
       }
       return base;
     case '409':
@@ -476,7 +351,6 @@ function routeProblemExample(
         return {
           ...base,
           detail: 'Pre-flight checks for bucket "demo-source" found 1 problem; nothing was sent to OSS.',
-          reason: 'ReplicationConflict',
           errors: [
             {
               field: 'destination.bucket',
@@ -491,7 +365,6 @@ function routeProblemExample(
         return {
           ...base,
           detail: 'Pre-flight checks for bucket "demo-source" found 1 problem; nothing was sent to OSS.',
-          reason: 'ReplicationConflict',
           errors: [
             {
               field: 'ruleId',
@@ -505,11 +378,10 @@ function routeProblemExample(
       return {
         ...base,
         detail: 'The replication rule is already being deleted.',
-        reason: 'ReplicationConflict',
         oss: {
           code: 'BucketReplicationInClosingStatus',
           message: 'The replication rule is in closing status.',
-          requestId: '5C3D9175B6FC201293AD****',
+          requestId: EXAMPLE_OSS_REQUEST_ID,
           ec: '0016-00000802',
         },
       };
@@ -595,12 +467,15 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addSecurityRequirements(API_KEY_SCHEME)
     .build();
 
-  const document = SwaggerModule.createDocument(app, config, { operationIdFactory: defaultOperationId });
+  const document = SwaggerModule.createDocument(app, config, {
+    operationIdFactory: defaultOperationId,
+    extraModels: [Problem],
+  });
   const facts = operationFacts(app);
   const globalSecurity = document.security ?? [];
 
   const schemas = (document.components ??= {}).schemas ?? {};
-  document.components.schemas = { ...baseProblemSchemas(), ...schemas, ...problemVariantSchemas() };
+  document.components.schemas = { ...schemas, ...problemVariantSchemas() };
   nameInlineEnums(document.components.schemas as Record<string, SchemaObject>);
 
   const seen = new Map<string, string>();

@@ -1,13 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  assertValidBucketName,
-  defaultEndpointHost,
-  encodeQuery,
-  EndpointResolver,
-  normalizeRegion,
-  regionToLocation,
-} from './endpoint.js';
+import { assertValidBucketName, defaultEndpointHost, encodeQuery, EndpointResolver } from './endpoint.js';
 import { OssClientError } from './errors.js';
+import { normalizeRegion, regionToLocation } from './region.js';
 
 describe(EndpointResolver.name, () => {
   it('uses virtual-hosted style on the regional endpoint by default', () => {

@@ -1,16 +1,11 @@
 import { isIP } from 'node:net';
 import { OssClientError } from './errors.js';
+import { isValidBucketName } from './limits.js';
+import { normalizeRegion } from './region.js';
 import { uriEncode } from './signer/encoding.js';
 import type { QueryPair } from './signer/types.js';
 
 export type Addressing = 'virtual' | 'path';
-
-const BUCKET_NAME = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
-const REGION_ID = /^[a-z0-9]+(-[a-z0-9]+)*$/;
-
-export function isValidBucketName(bucket: string): boolean {
-  return BUCKET_NAME.test(bucket);
-}
 
 /** Throws `InvalidBucketName` unless `bucket` follows the OSS naming rules (3–63 of `a-z0-9-`, no leading/trailing `-`). */
 export function assertValidBucketName(bucket: string): void {
@@ -20,21 +15,6 @@ export function assertValidBucketName(bucket: string): void {
       `Invalid bucket name: ${JSON.stringify(bucket.slice(0, 80))}`,
     );
   }
-}
-
-/** `oss-cn-hangzhou` or `cn-hangzhou` → `cn-hangzhou` (the region id used in V4 scopes and ARNs). */
-export function normalizeRegion(region: string): string {
-  const trimmed = region.trim().toLowerCase();
-  const id = trimmed.startsWith('oss-') ? trimmed.slice(4) : trimmed;
-  if (!REGION_ID.test(id)) {
-    throw new OssClientError('InvalidArgument', `Invalid region: ${JSON.stringify(region.slice(0, 80))}`);
-  }
-  return id;
-}
-
-/** `cn-hangzhou` → `oss-cn-hangzhou` (the location form of bucket locations and rule destinations). */
-export function regionToLocation(region: string): string {
-  return `oss-${normalizeRegion(region)}`;
 }
 
 /** `oss-<region>.aliyuncs.com`, or `oss-<region>-internal.aliyuncs.com` from inside the region's VPC. */

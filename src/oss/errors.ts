@@ -79,11 +79,3 @@ export function isOssServiceError(error: unknown): error is OssServiceError {
 export function isOssClientError(error: unknown): error is OssClientError {
   return error instanceof OssClientError;
 }
-
-/**
- * A synchronous throw as a rejected promise, for promise-returning functions written without
- * `async` (one frame less on the hot path) that must still never throw synchronously.
- */
-export function rejection(error: unknown): Promise<never> {
-  return Promise.reject(error instanceof Error ? error : new Error(String(error)));
-}

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { CredentialsSource } from './credentials/credentials-provider.js';
 import type { Addressing } from './endpoint.js';
-import { assertValidBucketName, EndpointResolver, normalizeRegion } from './endpoint.js';
-import { OssClientError, rejection } from './errors.js';
+import { assertValidBucketName, EndpointResolver } from './endpoint.js';
+import { OssClientError } from './errors.js';
 import type {
   DeleteBucketReplicationOutput,
   GetBucketLocationOutput,
@@ -22,6 +22,7 @@ import {
 import { GetBucketReplicationLocation } from './operations/bucket-replication-location.js';
 import { GetBucketReplicationProgress } from './operations/bucket-replication-progress.js';
 import { PutBucketRtc } from './operations/bucket-rtc.js';
+import { normalizeRegion } from './region.js';
 import type { HttpRequestSpec, OssHttpResponse, OssOperation } from './operations/operation.js';
 import { checkResponseMiddleware } from './pipeline/check-response.middleware.js';
 import type { Handler, OssLogger } from './pipeline/pipeline.js';
@@ -167,16 +168,10 @@ export class OssClient {
   }
 
   /** Runs one typed operation through the pipeline. */
-  send<I, O>(operation: OssOperation<I, O>, input: I, options: CallOptions = {}): Promise<O> {
-    // A promise chain rather than an async function: one frame less on every call. Input errors
-    // (serialize, bucket name) still arrive as a rejection, never as a synchronous throw.
-    let response: Promise<OssHttpResponse>;
-    try {
-      response = this.execute(operation.serialize(input), options);
-    } catch (error) {
-      return rejection(error);
-    }
-    return response.then((r) => operation.deserialize(r, input));
+  async send<I, O>(operation: OssOperation<I, O>, input: I, options: CallOptions = {}): Promise<O> {
+    const spec = operation.serialize(input);
+    const response = await this.execute(spec, options);
+    return operation.deserialize(response, input);
   }
 
   /** Creates one replication rule; the id is generated when absent and always returned. */
@@ -243,20 +238,13 @@ export class OssClient {
     if (pending) {
       return pending;
     }
-    const request = this.send(GetBucketLocation, { bucket }, options)
-      .then((output) => {
-        if (this.locationCache.size >= LOCATION_CACHE_MAX) {
-          const oldest = this.locationCache.keys().next().value;
-          if (oldest !== undefined) {
-            this.locationCache.delete(oldest);
-          }
-        }
-        this.locationCache.set(bucket, { output, expiresAt: this.clock().getTime() + this.locationTtlMs });
-        return output;
-      })
-      .finally(() => this.locationInFlight.delete(bucket));
+    const request = this.fetchBucketLocation(bucket, options);
     this.locationInFlight.set(bucket, request);
-    return request;
+    try {
+      return await request;
+    } finally {
+      this.locationInFlight.delete(bucket);
+    }
   }
 
   /** The bucket's region id (`cn-beijing`), discovered through the cached GetBucketLocation. */
@@ -304,6 +292,19 @@ export class OssClient {
     if (this.ownsTransport) {
       await this.transport.close();
     }
+  }
+
+  /** One GetBucketLocation request, its answer cached (the oldest entry makes room when full). */
+  private async fetchBucketLocation(bucket: string, options: CallOptions): Promise<GetBucketLocationOutput> {
+    const output = await this.send(GetBucketLocation, { bucket }, options);
+    if (this.locationCache.size >= LOCATION_CACHE_MAX) {
+      const oldest = this.locationCache.keys().next().value;
+      if (oldest !== undefined) {
+        this.locationCache.delete(oldest);
+      }
+    }
+    this.locationCache.set(bucket, { output, expiresAt: this.clock().getTime() + this.locationTtlMs });
+    return output;
   }
 
   private execute(spec: HttpRequestSpec, options: CallOptions): Promise<OssHttpResponse> {

@@ -28,13 +28,15 @@ import type {
  * change the nominal type.
  */
 
-/** The source bucket a rule view belongs to (read by the `ReplicationRule.progress` resolver and its guard). */
-export const RULE_BUCKET = 'bucket';
+/**
+ * What a GraphQL `ReplicationRule` resolves from: the rule's view and the source bucket it belongs
+ * to, which the `progress` field (and the guard, through `parentBucketArn()`) reads. Not a GraphQL
+ * field; REST answers plain views.
+ */
+export type ReplicationRuleParent = ReplicationRule & { readonly bucket: string };
 
-/** The bucket a rule view was listed from; not a GraphQL field and not serialised into REST JSON. */
-export function bucketOfRule(rule: ReplicationRule): string | undefined {
-  const value: unknown = (rule as unknown as Record<string, unknown>)[RULE_BUCKET];
-  return typeof value === 'string' ? value : undefined;
+export function ruleParent(bucket: string, view: ReplicationRule): ReplicationRuleParent {
+  return Object.assign(view, { bucket });
 }
 
 function destinationView(model: ReplicationRuleModel['destination']): ReplicationDestination {
@@ -69,11 +71,7 @@ export function toPlanView(plan: DryRunPlan): ReplicationRequestPlan {
   return view;
 }
 
-export function toRuleView(
-  bucket: string,
-  model: ReplicationRuleModel,
-  plan?: DryRunPlan | null,
-): ReplicationRule {
+export function toRuleView(model: ReplicationRuleModel, plan?: DryRunPlan | null): ReplicationRule {
   const view = new ReplicationRule();
   view.id = model.id;
   view.status = model.status as ReplicationRuleStatusEnum;
@@ -100,13 +98,12 @@ export function toRuleView(
     // `null`: a dry run that would send nothing (an idempotent replay).
     view.plan = plan === null ? null : toPlanView(plan);
   }
-  Object.defineProperty(view, RULE_BUCKET, { value: bucket, enumerable: false });
   return view;
 }
 
 /** A create's answer: the rule, a dry run's plan, and `idempotentReplay: true` when nothing was (would be) created. */
-export function toCreatedRuleView(bucket: string, outcome: CreateOutcome): ReplicationRule {
-  const view = toRuleView(bucket, outcome.rule, outcome.plan);
+export function toCreatedRuleView(outcome: CreateOutcome): ReplicationRule {
+  const view = toRuleView(outcome.rule, outcome.plan);
   if (!outcome.created) {
     view.idempotentReplay = true;
   }

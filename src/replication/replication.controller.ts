@@ -66,10 +66,9 @@ export class ReplicationController {
     description: 'The rules; `{"rules": []}` when the bucket has none.',
   })
   @ApiProblemResponses(400, 404)
-  list(@Param() params: BucketArgs, @Call() ctx: CallContext): Promise<ReplicationRuleList> {
-    return this.replication
-      .list(ctx, params.bucket)
-      .then((rules) => ({ rules: rules.map((r) => toRuleView(params.bucket, r)) }));
+  async list(@Param() params: BucketArgs, @Call() ctx: CallContext): Promise<ReplicationRuleList> {
+    const rules = await this.replication.list(ctx, params.bucket);
+    return { rules: rules.map((r) => toRuleView(r)) };
   }
 
   @Get('rules/:ruleId')
@@ -84,7 +83,7 @@ export class ReplicationController {
   @ApiOkResponse({ type: ReplicationRule, description: 'The rule.' })
   @ApiProblemResponses(400, 404)
   async get(@Param() params: RuleArgs, @Call() ctx: CallContext): Promise<ReplicationRule> {
-    return toRuleView(params.bucket, await this.replication.get(ctx, params.bucket, params.ruleId));
+    return toRuleView(await this.replication.get(ctx, params.bucket, params.ruleId));
   }
 
   @Post('rules')
@@ -153,7 +152,7 @@ export class ReplicationController {
     if (!outcome.created) {
       void reply.header('idempotent-replayed', 'true');
     }
-    return toCreatedRuleView(params.bucket, outcome);
+    return toCreatedRuleView(outcome);
   }
 
   @Put('rules/:ruleId/rtc')
@@ -184,7 +183,7 @@ export class ReplicationController {
       body.enabled,
       query.dryRun === true,
     );
-    return toRuleView(params.bucket, outcome.rule, outcome.plan);
+    return toRuleView(outcome.rule, outcome.plan);
   }
 
   @Delete('rules/:ruleId')
@@ -218,7 +217,7 @@ export class ReplicationController {
     if (dryRun) {
       void reply.status(HttpStatus.OK);
     }
-    return toRuleView(params.bucket, outcome.rule, outcome.plan);
+    return toRuleView(outcome.rule, outcome.plan);
   }
 
   @Get('rules/:ruleId/progress')

@@ -18,7 +18,8 @@ import { ReplicationRule } from './dto/replication-rule.type.js';
 import { ProgressLoader } from './progress-loader.js';
 import { createRuleConditionContext } from './replication-context.js';
 import {
-  bucketOfRule,
+  type ReplicationRuleParent,
+  ruleParent,
   toCreatedRuleView,
   toLocationsView,
   toNewRuleRequest,
@@ -42,9 +43,12 @@ export class ReplicationResolver {
       'Requires `oss:GetBucketReplication` on the source bucket.',
   })
   @RequiresAction(OssAction.GetBucketReplication, bucketArn('bucket'))
-  async replicationRules(@Args() args: BucketArgs, @Call() ctx: CallContext): Promise<ReplicationRule[]> {
+  async replicationRules(
+    @Args() args: BucketArgs,
+    @Call() ctx: CallContext,
+  ): Promise<ReplicationRuleParent[]> {
     const rules = await this.replication.list(ctx, args.bucket);
-    return rules.map((r) => toRuleView(args.bucket, r));
+    return rules.map((r) => ruleParent(args.bucket, toRuleView(r)));
   }
 
   @Query(() => ReplicationRule, {
@@ -57,8 +61,8 @@ export class ReplicationResolver {
   async replicationRule(
     @Args() args: ReplicationRuleArgs,
     @Call() ctx: CallContext,
-  ): Promise<ReplicationRule> {
-    return toRuleView(args.bucket, await this.replication.get(ctx, args.bucket, args.id));
+  ): Promise<ReplicationRuleParent> {
+    return ruleParent(args.bucket, toRuleView(await this.replication.get(ctx, args.bucket, args.id)));
   }
 
   @Mutation(() => ReplicationRule, {
@@ -82,11 +86,9 @@ export class ReplicationResolver {
     })
     dryRun: boolean | null,
     @Call() ctx: CallContext,
-  ): Promise<ReplicationRule> {
-    return toCreatedRuleView(
-      bucket,
-      await this.replication.create(ctx, bucket, toNewRuleRequest(input), dryRun === true),
-    );
+  ): Promise<ReplicationRuleParent> {
+    const outcome = await this.replication.create(ctx, bucket, toNewRuleRequest(input), dryRun === true);
+    return ruleParent(bucket, toCreatedRuleView(outcome));
   }
 
   @Mutation(() => ReplicationRule, {
@@ -99,7 +101,7 @@ export class ReplicationResolver {
   async setReplicationTimeControl(
     @Args() args: SetReplicationTimeControlArgs,
     @Call() ctx: CallContext,
-  ): Promise<ReplicationRule> {
+  ): Promise<ReplicationRuleParent> {
     const outcome = await this.replication.setRtc(
       ctx,
       args.bucket,
@@ -107,7 +109,7 @@ export class ReplicationResolver {
       args.enabled,
       args.dryRun === true,
     );
-    return toRuleView(args.bucket, outcome.rule, outcome.plan);
+    return ruleParent(args.bucket, toRuleView(outcome.rule, outcome.plan));
   }
 
   @Mutation(() => ReplicationRule, {
@@ -120,9 +122,9 @@ export class ReplicationResolver {
   async deleteReplicationRule(
     @Args() args: DeleteReplicationRuleArgs,
     @Call() ctx: CallContext,
-  ): Promise<ReplicationRule> {
+  ): Promise<ReplicationRuleParent> {
     const outcome = await this.replication.delete(ctx, args.bucket, args.ruleId, args.dryRun === true);
-    return toRuleView(args.bucket, outcome.rule, outcome.plan);
+    return ruleParent(args.bucket, toRuleView(outcome.rule, outcome.plan));
   }
 
   @Query(() => ReplicationProgress, {
@@ -161,12 +163,12 @@ export class ReplicationResolver {
   })
   @RequiresAction(OssAction.GetBucketReplicationProgress, parentBucketArn())
   async progress(
-    @Parent() rule: ReplicationRule,
+    @Parent() rule: ReplicationRuleParent,
     @Call() ctx: CallContext,
     @Context('req') req: object,
   ): Promise<ReplicationProgress | null> {
-    const bucket = bucketOfRule(rule);
-    if (bucket === undefined || rule.plan) {
+    const { bucket } = rule;
+    if (rule.plan) {
       // A dry-run answer describes a rule that may not exist yet: it has no progress.
       return null;
     }

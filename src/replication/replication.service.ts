@@ -95,10 +95,11 @@ export class ReplicationService {
     this.newRuleId = ruleIds ?? randomUUID;
   }
 
-  list(ctx: CallContext, bucket: string): Promise<ReplicationRuleModel[]> {
-    return this.forward(ctx, 'GetBucketReplication', bucket, false, () => this.api.listRules(bucket)).then(
-      (result) => result.rules,
+  async list(ctx: CallContext, bucket: string): Promise<ReplicationRuleModel[]> {
+    const { rules } = await this.forward(ctx, 'GetBucketReplication', bucket, false, () =>
+      this.api.listRules(bucket),
     );
+    return rules;
   }
 
   async get(ctx: CallContext, bucket: string, ruleId: string): Promise<ReplicationRuleModel> {
@@ -326,22 +327,24 @@ export class ReplicationService {
    * bucket of another account — OSS still checks it on create). Any other failure is returned, not
    * thrown, so that an idempotent replay (which needs no check) is not failed by it.
    */
-  private destinationBucket(
+  private async destinationBucket(
     ctx: CallContext,
     bucket: string,
     dryRun: boolean,
   ): Promise<DestinationBucketFacts | DomainError> {
-    return this.forward(ctx, 'GetBucketLocation', bucket, dryRun, () =>
-      this.api.getBucketLocation(bucket),
-    ).then(
-      ({ location }): DestinationBucketFacts => ({ kind: 'found', location }),
-      (error: DomainError): DestinationBucketFacts | DomainError => {
-        if (error.code === ErrorCode.BucketNotFound) {
-          return { kind: 'missing' };
-        }
-        return error.details.oss?.code === 'AccessDenied' ? { kind: 'unreadable' } : error;
-      },
-    );
+    try {
+      const { location } = await this.forward(ctx, 'GetBucketLocation', bucket, dryRun, () =>
+        this.api.getBucketLocation(bucket),
+      );
+      return { kind: 'found', location };
+    } catch (thrown) {
+      // forward() throws DomainErrors only.
+      const error = thrown as DomainError;
+      if (error.code === ErrorCode.BucketNotFound) {
+        return { kind: 'missing' };
+      }
+      return error.details.oss?.code === 'AccessDenied' ? { kind: 'unreadable' } : error;
+    }
   }
 
   /** The source bucket's location for same-region checks; undefined when it cannot be learned. */
@@ -423,11 +426,8 @@ export class ReplicationService {
     }
   }
 
-  /**
-   * Runs one OSS call: measures it, audits it, and turns failures into domain errors. A promise
-   * chain rather than an async function: every forwarded call passes through here.
-   */
-  private forward<T extends OssCallResult>(
+  /** Runs one OSS call: measures it, audits it, and turns failures into domain errors. */
+  private async forward<T extends OssCallResult>(
     ctx: CallContext,
     operation: ReplicationOperation,
     bucket: string,
@@ -436,7 +436,20 @@ export class ReplicationService {
   ): Promise<T> {
     const time = this.now();
     const started = performance.now();
-    const failed = (thrown: unknown): never => {
+    try {
+      const result = await call();
+      const latencyMs = performance.now() - started;
+      const status = 'alreadyClosing' in result && result.alreadyClosing === true ? 204 : 200;
+      this.metrics.ossCalls.observe({ operation, outcome: String(status) }, latencyMs / 1000);
+      this.record(ctx, operation, bucket, time, {
+        outcomeStatus: status,
+        ossRequestId: result.requestId,
+        latencyMs: roundMs(latencyMs),
+        dryRun,
+      });
+      return result;
+    } catch (thrown) {
+      // Also an adapter that throws before it returns a promise: it fails like one that rejects.
       const latencyMs = performance.now() - started;
       const error = toDomainError(thrown);
       const oss = error.details.oss;
@@ -450,25 +463,6 @@ export class ReplicationService {
         dryRun,
       });
       throw error;
-    };
-    let pending: Promise<T>;
-    try {
-      pending = call();
-    } catch (thrown) {
-      // An adapter that throws before it returns a promise fails like one that rejects.
-      pending = Promise.reject(toDomainError(thrown));
     }
-    return pending.then((result) => {
-      const latencyMs = performance.now() - started;
-      const status = 'alreadyClosing' in result && result.alreadyClosing === true ? 204 : 200;
-      this.metrics.ossCalls.observe({ operation, outcome: String(status) }, latencyMs / 1000);
-      this.record(ctx, operation, bucket, time, {
-        outcomeStatus: status,
-        ossRequestId: result.requestId,
-        latencyMs: roundMs(latencyMs),
-        dryRun,
-      });
-      return result;
-    }, failed);
   }
 }

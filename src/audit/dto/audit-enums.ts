@@ -1,12 +1,9 @@
 import { registerEnumType } from '@nestjs/graphql';
 
-/** GraphQL names are UPPER_CASE; the values (REST JSON, storage) are the RAM spellings. */
-export enum AuditDecision {
-  ALLOW = 'Allow',
-  IMPLICIT_DENY = 'ImplicitDeny',
-  EXPLICIT_DENY = 'ExplicitDeny',
-}
-
+/**
+ * GraphQL names are UPPER_CASE; the values (REST JSON, storage) are the spellings below. A decision
+ * and a statement's effect use the authorization enums (`AuthorizationDecision`, `PolicyEffect`).
+ */
 export enum AuditTransport {
   HTTP = 'http',
   GRAPHQL = 'graphql',
@@ -17,20 +14,6 @@ export enum AuditEventKind {
   OSS_CALL = 'oss-call',
 }
 
-export enum AuditStatementEffect {
-  ALLOW = 'Allow',
-  DENY = 'Deny',
-}
-
-registerEnumType(AuditDecision, {
-  name: 'AuditDecision',
-  description: 'The outcome of an authorization decision.',
-  valuesMap: {
-    ALLOW: { description: 'A statement allowed the action and none denied it.' },
-    IMPLICIT_DENY: { description: 'No statement allowed the action (the default).' },
-    EXPLICIT_DENY: { description: 'A Deny statement matched; it beats any Allow.' },
-  },
-});
 registerEnumType(AuditTransport, {
   name: 'AuditTransport',
   description: 'The API the request came through.',
@@ -43,9 +26,4 @@ registerEnumType(AuditEventKind, {
     DECISION: { description: 'An authorization decision taken by the gateway.' },
     OSS_CALL: { description: 'A call the gateway forwarded to OSS, with its outcome.' },
   },
-});
-registerEnumType(AuditStatementEffect, {
-  name: 'AuditStatementEffect',
-  description: 'The effect of a policy statement.',
-  valuesMap: { ALLOW: { description: 'Allow.' }, DENY: { description: 'Deny.' } },
 });

@@ -3,7 +3,8 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsDate, IsEnum, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { IsBucketName } from '../../common/validation/is-bucket-name.js';
-import { AuditDecision, AuditEventKind } from './audit-enums.js';
+import { AuthorizationDecision } from '../../auth/dto/authorization-enums.js';
+import { AuditEventKind } from './audit-enums.js';
 
 /** A date (`2025-05-01`, UTC) or a date-time with `Z` or an offset; anything else stays a string and fails @IsDate. */
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2}))?$/;
@@ -51,15 +52,15 @@ export class AuditEventFilter {
   @MaxLength(128)
   action?: string;
 
-  @Field(() => AuditDecision, { nullable: true, description: 'Only decisions with this outcome.' })
+  @Field(() => AuthorizationDecision, { nullable: true, description: 'Only decisions with this outcome.' })
   @ApiPropertyOptional({
-    enum: AuditDecision,
+    enum: AuthorizationDecision,
     enumName: 'AuditDecision',
     description: 'Only decisions with this outcome.',
   })
   @IsOptional()
-  @IsEnum(AuditDecision, { message: '$property must be one of Allow, ImplicitDeny, ExplicitDeny' })
-  decision?: AuditDecision;
+  @IsEnum(AuthorizationDecision, { message: '$property must be one of Allow, ImplicitDeny, ExplicitDeny' })
+  decision?: AuthorizationDecision;
 
   @Field(() => String, { nullable: true, description: 'Source bucket named by the event resource.' })
   @ApiPropertyOptional({ description: 'Source bucket named by the event resource.', example: 'my-bucket' })

@@ -1,6 +1,7 @@
 import { Field, Float, GraphQLISODateTime, ID, Int, ObjectType } from '@nestjs/graphql';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { AuditDecision, AuditEventKind, AuditStatementEffect, AuditTransport } from './audit-enums.js';
+import { AuthorizationDecision, PolicyEffect } from '../../auth/dto/authorization-enums.js';
+import { AuditEventKind, AuditTransport } from './audit-enums.js';
 
 @ObjectType('AuditMatchedStatement', {
   description: 'A policy statement that decided an authorization decision.',
@@ -18,13 +19,13 @@ export class AuditMatchedStatementType {
   @ApiPropertyOptional({ description: 'The statement `Sid`, when it has one.' })
   sid?: string;
 
-  @Field(() => AuditStatementEffect, { description: 'The statement effect.' })
+  @Field(() => PolicyEffect, { description: 'The statement effect.' })
   @ApiProperty({
-    enum: AuditStatementEffect,
+    enum: PolicyEffect,
     enumName: 'AuditStatementEffect',
     description: 'The statement effect.',
   })
-  effect!: AuditStatementEffect;
+  effect!: PolicyEffect;
 }
 
 @ObjectType('AuditEvent', {
@@ -90,13 +91,16 @@ export class AuditEventType {
   @ApiPropertyOptional({ description: 'The bucket named by the resource, if any.' })
   bucket?: string;
 
-  @Field(() => AuditDecision, { nullable: true, description: 'The authorization outcome (decision events).' })
+  @Field(() => AuthorizationDecision, {
+    nullable: true,
+    description: 'The authorization outcome (decision events).',
+  })
   @ApiPropertyOptional({
-    enum: AuditDecision,
+    enum: AuthorizationDecision,
     enumName: 'AuditDecision',
     description: 'The authorization outcome.',
   })
-  decision?: AuditDecision;
+  decision?: AuthorizationDecision;
 
   @Field(() => [AuditMatchedStatementType], {
     nullable: true,

@@ -1,19 +1,19 @@
 /**
  * Where the guard learns a bucket's real region, to build `acs:oss:{region}:{account}:{bucket}`.
  *
- * The default (provided by AuthModule) answers `config.oss.region` for every bucket. The replication
- * feature overrides it with a GetBucketLocation-backed, cached implementation:
+ * The default (provided by AuthModule) answers `config.oss.region` for every bucket. AppModule
+ * overrides it with the GetBucketLocation-backed, cached implementation of `src/upstream`:
  *
  * ```ts
  * AuthModule.forRoot({
  *   imports: [OssModule],
- *   bucketRegionResolver: { useClass: OssBucketRegionResolver },
+ *   bucketRegionResolver: { useExisting: OssBucketRegionResolver },
  * })
  * ```
  *
- * An implementation that cannot find the bucket throws an error whose `code` is `NoSuchBucket`
- * (an OssServiceError) or a `DomainError(ErrorCode.BucketNotFound)`; the guard then uses `*` as the
- * region instead of failing the decision. Any other error fails the request.
+ * An implementation that cannot find the bucket throws `DomainError(ErrorCode.BucketNotFound)`;
+ * the guard then uses `*` as the region instead of failing the decision. Any other error fails the
+ * request.
  */
 export interface BucketRegionResolver {
   /** The bucket's region id without the `oss-` prefix (`cn-hangzhou`); `oss-cn-hangzhou` is tolerated. */

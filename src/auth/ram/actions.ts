@@ -1,3 +1,5 @@
+import { toRegionId } from '../../oss/region.js';
+
 /** RAM actions the gateway checks. `oss:PutBucketRtc` is the canonical spelling (matching is case-insensitive). */
 export const OssAction = {
   GetBucketReplication: 'oss:GetBucketReplication',
@@ -40,7 +42,6 @@ export const GATEWAY_RESOURCE = '*';
  * `region` may be given as `oss-cn-hangzhou` or `cn-hangzhou`; an unknown (empty or undefined) account is `*`.
  */
 export function bucketArn(region: string, accountId: string | undefined, bucket: string): string {
-  const plainRegion = region.startsWith('oss-') ? region.slice('oss-'.length) : region;
   const account = accountId === undefined || accountId === '' ? '*' : accountId;
-  return `acs:oss:${plainRegion}:${account}:${bucket}`;
+  return `acs:oss:${toRegionId(region)}:${account}:${bucket}`;
 }

@@ -2,14 +2,6 @@ import { HttpException } from '@nestjs/common';
 import { JSON_MEDIA_TYPE, MAX_BODY_BYTES } from '../http/limits.js';
 import { DomainError, ErrorCode } from './domain-error.js';
 
-type Translator = (error: unknown) => DomainError | undefined;
-const translators: Translator[] = [];
-
-/** Infrastructure layers (the OSS adapter) register how their errors become domain errors. */
-export function registerErrorTranslator(translator: Translator): void {
-  translators.push(translator);
-}
-
 function fromHttpException(error: HttpException): DomainError {
   const status = error.getStatus();
   const response = error.getResponse();
@@ -77,16 +69,13 @@ function fromFrameworkError(error: FrameworkError): DomainError {
   return fromHttpException(new HttpException(message, status));
 }
 
-/** Any thrown value → a DomainError (unknown errors become Internal and keep the cause for the log). */
+/**
+ * Any thrown value → a DomainError (unknown errors become Internal and keep the cause for the log).
+ * OSS errors never reach here: the ports' adapters in `src/upstream` translate them where they occur.
+ */
 export function toDomainError(error: unknown): DomainError {
   if (error instanceof DomainError) {
     return error;
-  }
-  for (const translate of translators) {
-    const translated = translate(error);
-    if (translated) {
-      return translated;
-    }
   }
   if (error instanceof HttpException) {
     // Nest wraps Fastify's own errors (a body too large, an unsupported media type) in an HttpException.

@@ -15,14 +15,6 @@ export async function resolveCredentials(source: CredentialsSource): Promise<Oss
   return checkedCredentials(credentials);
 }
 
-/**
- * {@link resolveCredentials} for a fixed credentials object, without a promise (the signer runs on
- * every attempt); undefined for a provider function, which must be resolved.
- */
-export function staticCredentials(source: CredentialsSource): OssCredentials | undefined {
-  return typeof source === 'function' ? undefined : checkedCredentials(source);
-}
-
 function checkedCredentials(credentials: OssCredentials): OssCredentials {
   if (!credentials || !credentials.accessKeyId || !credentials.accessKeySecret) {
     throw new OssClientError('CredentialsError', 'Credentials need an accessKeyId and an accessKeySecret');

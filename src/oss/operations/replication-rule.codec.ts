@@ -1,16 +1,9 @@
 import { OssClientError } from '../errors.js';
+import { MAX_PREFIX_LENGTH, MAX_PREFIXES, MAX_RULE_ID_LENGTH } from '../limits.js';
+import { toLocation } from '../region.js';
 import type { ReplicationRuleInput, ReplicationRuleWire } from '../models/replication.js';
 import type { XmlBuildObject, XmlNode } from '../xml/xml-codec.js';
 import { childElement, childText, childTexts, requiredText } from '../xml/xml-codec.js';
-
-export const MAX_PREFIXES = 10;
-export const MAX_PREFIX_LENGTH = 1023;
-export const MAX_RULE_ID_LENGTH = 255;
-
-/** `cn-beijing` → `oss-cn-beijing`; already-prefixed values are kept. */
-export function toOssLocation(location: string): string {
-  return location.startsWith('oss-') ? location : `oss-${location}`;
-}
 
 function invalid(message: string): OssClientError {
   return new OssClientError('InvalidArgument', message);
@@ -47,7 +40,7 @@ export function ruleToXml(rule: ReplicationRuleInput & { id: string }): XmlBuild
     Action: rule.action ?? 'ALL',
     Destination: {
       Bucket: rule.destination.bucket,
-      Location: toOssLocation(rule.destination.location),
+      Location: toLocation(rule.destination.location),
       // Sent only when given: absent, OSS applies its default (internal).
       TransferType: rule.destination.transferType,
     },

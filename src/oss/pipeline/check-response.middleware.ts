@@ -142,7 +142,7 @@ export function parseServiceError(response: OssHttpResponse): OssServiceError {
 }
 
 /** Turns every non-2xx response into an `OssServiceError`. */
-export const checkResponseMiddleware: Middleware = (next) => (ctx) => next(ctx).then(checkStatus);
+export const checkResponseMiddleware: Middleware = (next) => async (ctx) => checkStatus(await next(ctx));
 
 function checkStatus(response: OssHttpResponse): OssHttpResponse {
   if (response.status < 200 || response.status >= 300) {

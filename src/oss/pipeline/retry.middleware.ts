@@ -1,8 +1,7 @@
-import { OssClientError, OssServiceError, rejection } from '../errors.js';
+import { OssClientError, OssServiceError } from '../errors.js';
 import type { ClockSkew } from '../retry/clock-skew.js';
 import type { RetryClassifier } from '../retry/retry-classifier.js';
 import { classifyForRetry, DEFAULT_RETRY_CLASSIFIERS, fullJitterDelay } from '../retry/retry-classifier.js';
-import type { OssHttpResponse } from '../operations/operation.js';
 import type { Middleware, OssLogger } from './pipeline.js';
 
 export interface RetryPolicy {
@@ -60,64 +59,55 @@ function abortedError(signal: AbortSignal): OssClientError {
 export function retryMiddleware(options: RetryMiddlewareOptions): Middleware {
   const { policy } = options;
   const classifiers = options.classifiers ?? DEFAULT_RETRY_CLASSIFIERS;
-  return (next) => (ctx) => {
+  return (next) => async (ctx) => {
     const started = options.now();
-
-    const attempt = (n: number): Promise<OssHttpResponse> => {
+    for (let attempt = 1; ; attempt++) {
       if (ctx.signal?.aborted) {
-        return Promise.reject(abortedError(ctx.signal));
+        throw abortedError(ctx.signal);
       }
       const remaining = policy.totalBudgetMs - (options.now() - started);
       const timeoutMs = Math.max(1, Math.min(options.requestTimeoutMs, remaining));
-      let sent: Promise<OssHttpResponse>;
       try {
-        sent = next({ ...ctx, attempt: n, timeoutMs });
+        return await next({ ...ctx, attempt, timeoutMs });
       } catch (error) {
-        sent = rejection(error);
-      }
-      // A promise chain rather than an async loop: a first attempt that succeeds (nearly every call)
-      // costs no async frame here.
-      return sent.catch((error: unknown) => afterFailure(error, n));
-    };
-
-    const afterFailure = async (error: unknown, n: number): Promise<OssHttpResponse> => {
-      if (ctx.signal?.aborted) {
-        throw error instanceof OssClientError && error.code === 'Aborted' ? error : abortedError(ctx.signal);
-      }
-      const decision = classifyForRetry(error, classifiers);
-      if (decision === 'fail' || n >= policy.maxAttempts) {
-        throw error;
-      }
-      let delay = 0;
-      if (decision === 'adjust-clock') {
-        const serverTime = (error as OssServiceError).serverTime!;
-        if (!options.clock.adjust(serverTime)) {
-          // The clock was already corrected to this server time: retrying would fail the same way.
+        if (ctx.signal?.aborted) {
+          throw error instanceof OssClientError && error.code === 'Aborted'
+            ? error
+            : abortedError(ctx.signal);
+        }
+        const decision = classifyForRetry(error, classifiers);
+        if (decision === 'fail' || attempt >= policy.maxAttempts) {
           throw error;
         }
-      } else {
-        delay = fullJitterDelay(n, policy.baseDelayMs, policy.maxDelayMs, options.random);
+        let delay = 0;
+        if (decision === 'adjust-clock') {
+          const serverTime = (error as OssServiceError).serverTime!;
+          if (!options.clock.adjust(serverTime)) {
+            // The clock was already corrected to this server time: retrying would fail the same way.
+            throw error;
+          }
+        } else {
+          delay = fullJitterDelay(attempt, policy.baseDelayMs, policy.maxDelayMs, options.random);
+        }
+        if (options.now() - started + delay >= policy.totalBudgetMs) {
+          const reason =
+            error instanceof OssServiceError || error instanceof OssClientError ? error.code : 'error';
+          throw new OssClientError(
+            'RetryBudgetExceeded',
+            `Gave up after ${attempt} attempt(s) within the ${policy.totalBudgetMs} ms retry budget (last: ${reason})`,
+            { cause: error },
+          );
+        }
+        options.logger?.debug('oss request retry', {
+          attempt,
+          delayMs: delay,
+          reason:
+            error instanceof OssServiceError || error instanceof OssClientError ? error.code : 'unknown',
+        });
+        if (delay > 0) {
+          await options.sleep(delay, ctx.signal);
+        }
       }
-      if (options.now() - started + delay >= policy.totalBudgetMs) {
-        const reason =
-          error instanceof OssServiceError || error instanceof OssClientError ? error.code : 'error';
-        throw new OssClientError(
-          'RetryBudgetExceeded',
-          `Gave up after ${n} attempt(s) within the ${policy.totalBudgetMs} ms retry budget (last: ${reason})`,
-          { cause: error },
-        );
-      }
-      options.logger?.debug('oss request retry', {
-        attempt: n,
-        delayMs: delay,
-        reason: error instanceof OssServiceError || error instanceof OssClientError ? error.code : 'unknown',
-      });
-      if (delay > 0) {
-        await options.sleep(delay, ctx.signal);
-      }
-      return attempt(n + 1);
-    };
-
-    return attempt(1);
+    }
   };
 }

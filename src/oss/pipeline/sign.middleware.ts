@@ -1,10 +1,8 @@
 import type { CredentialsSource } from '../credentials/credentials-provider.js';
-import { resolveCredentials, staticCredentials } from '../credentials/credentials-provider.js';
-import { rejection } from '../errors.js';
-import type { OssCredentials } from '../signer/types.js';
+import { resolveCredentials } from '../credentials/credentials-provider.js';
 import type { ClockSkew } from '../retry/clock-skew.js';
 import type { Signer } from '../signer/signer.js';
-import type { Middleware, OssLogger, PipelineContext } from './pipeline.js';
+import type { Middleware, OssLogger } from './pipeline.js';
 
 export interface SignMiddlewareOptions {
   signer: Signer;
@@ -16,7 +14,8 @@ export interface SignMiddlewareOptions {
 
 /** Signs a fresh copy of the request headers on every attempt, with the skew-corrected time. */
 export function signMiddleware(options: SignMiddlewareOptions): Middleware {
-  const sign = (ctx: PipelineContext, credentials: OssCredentials): PipelineContext => {
+  return (next) => async (ctx) => {
+    const credentials = await resolveCredentials(options.credentials);
     const headers: Record<string, string> = { 'User-Agent': options.userAgent, ...ctx.spec.headers };
     const debug = options.signer.sign(
       { method: ctx.spec.method, bucket: ctx.spec.bucket, key: ctx.spec.key, query: ctx.spec.query, headers },
@@ -28,18 +27,6 @@ export function signMiddleware(options: SignMiddlewareOptions): Middleware {
       stringToSign: debug.stringToSign,
       canonicalRequest: debug.canonicalRequest,
     });
-    return { ...ctx, headers };
-  };
-  return (next) => (ctx) => {
-    try {
-      // Fixed credentials sign at once; a provider is awaited first (it may refresh STS tokens).
-      const fixed = staticCredentials(options.credentials);
-      if (fixed !== undefined) {
-        return next(sign(ctx, fixed));
-      }
-    } catch (error) {
-      return rejection(error);
-    }
-    return resolveCredentials(options.credentials).then((credentials) => next(sign(ctx, credentials)));
+    return next({ ...ctx, headers });
   };
 }

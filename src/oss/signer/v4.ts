@@ -1,3 +1,4 @@
+import { toRegionId } from '../region.js';
 import {
   compareStrings,
   deleteHeader,
@@ -175,7 +176,7 @@ export function signatureV4(signingKey: Buffer, stringToSign: string): string {
 
 /** Region id as used in the V4 scope: `oss-cn-hangzhou` → `cn-hangzhou`. */
 export function v4Region(region: string): string {
-  return region.startsWith('oss-') ? region.slice(4) : region;
+  return toRegionId(region);
 }
 
 export interface V4SignResult {

@@ -1,7 +1,7 @@
 import { findOverlappingPrefixes, findOverlapsWithRules } from './prefix-overlap.js';
+import { MAX_RULES_PER_BUCKET } from '../../oss/limits.js';
 import {
   effectiveTransferType,
-  MAX_RULES_PER_BUCKET,
   type NewReplicationRule,
   type ReplicationLocationsModel,
   type ReplicationRuleModel,

@@ -1,6 +1,6 @@
 /**
  * The replication domain: plain types and their invariants. No decorators, no OSS wire names.
- * Services speak these types; `src/oss/adapters` maps them to and from the wire, and
+ * Services speak these types; `src/upstream` maps them to and from the wire, and
  * `replication-view.mapper.ts` maps them to the API classes.
  */
 
@@ -16,17 +16,8 @@ export type TransferType = (typeof TRANSFER_TYPES)[number];
 export const RTC_STATUSES = ['enabling', 'enabled', 'disabled'] as const;
 export type RtcStatus = (typeof RTC_STATUSES)[number];
 
-/** OSS limits (reference §2.7). */
-export const MAX_RULES_PER_BUCKET = 100;
-export const MAX_PREFIXES = 10;
-export const MAX_PREFIX_LENGTH = 1023;
-export const MAX_RULE_ID_LENGTH = 255;
 /** Rule ids the gateway accepts: letters, digits and `._:-` (OSS's generated ids are UUIDs). */
 export const RULE_ID_PATTERN = /^[A-Za-z0-9._:-]+$/;
-/** `oss-cn-beijing`: the OSS location form used in rules and by GetBucketReplicationLocation. */
-export const LOCATION_PATTERN = /^oss-[a-z0-9-]+$/;
-/** OSS bucket naming rule (reference §6). */
-export const BUCKET_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
 
 export interface Destination {
   bucket: string;

@@ -17,13 +17,9 @@ import {
   registerDecorator,
 } from 'class-validator';
 import { IsBucketName } from '../../common/validation/is-bucket-name.js';
-import {
-  LOCATION_PATTERN,
-  MAX_PREFIXES,
-  MAX_PREFIX_LENGTH,
-  MAX_RULE_ID_LENGTH,
-  RULE_ID_PATTERN,
-} from '../domain/replication-rule.js';
+import { MAX_PREFIX_LENGTH, MAX_PREFIXES, MAX_RULE_ID_LENGTH } from '../../oss/limits.js';
+import { LOCATION_PATTERN } from '../../oss/region.js';
+import { RULE_ID_PATTERN } from '../domain/replication-rule.js';
 import { ReplicationActionEnum, TransferTypeEnum } from './replication.enums.js';
 
 /** RAM role name (1–64 of `A-Za-z0-9._-`), optionally as the ARN `acs:ram::<uid>:role/<name>`. */

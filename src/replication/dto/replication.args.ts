@@ -3,7 +3,7 @@ import { ArgsType, Field, ID } from '@nestjs/graphql';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsDefined, IsOptional, IsString, Length } from 'class-validator';
 import { IsBucketName } from '../../common/validation/is-bucket-name.js';
-import { MAX_RULE_ID_LENGTH } from '../domain/replication-rule.js';
+import { MAX_RULE_ID_LENGTH } from '../../oss/limits.js';
 
 /*
  * Argument classes: GraphQL `@Args()` and REST `@Param()`/`@Query()`/`@Body()` alike, so the one

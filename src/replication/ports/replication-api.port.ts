@@ -23,8 +23,8 @@ export interface OssRequestPlan {
 
 /**
  * What the replication service needs from OSS, in domain terms. Implemented by
- * `src/oss/adapters/replication-api.adapter.ts`; the service never sees OssClient or wire models.
- * Failures are thrown as DomainErrors (`common/errors/oss-error.translator.ts` maps OSS codes, keeping
+ * `src/upstream/replication-api.adapter.ts`; the service never sees OssClient or wire models.
+ * Failures are thrown as DomainErrors (`src/upstream/oss-error.translator.ts` maps OSS codes, keeping
  * `details.oss`); the service still passes anything else through `toDomainError`.
  */
 export interface ReplicationApi {

@@ -1,6 +1,5 @@
-import { OssClientError, OssServiceError } from '../../oss/errors.js';
-import { DomainError, ErrorCode, type OssErrorDetails } from './domain-error.js';
-import { registerErrorTranslator } from './to-domain-error.js';
+import { OssClientError, OssServiceError } from '../oss/errors.js';
+import { DomainError, ErrorCode, type OssErrorDetails } from '../common/errors/domain-error.js';
 
 /** OSS codes meaning "a rule or configuration named by the request does not exist". */
 const RULE_NOT_FOUND = new Set([
@@ -167,15 +166,3 @@ export function translateOssError(error: unknown): DomainError | undefined {
   }
   return undefined;
 }
-
-let registered = false;
-
-/** Registers the translator with `toDomainError` (idempotent; called by OssModule and at import). */
-export function registerOssErrorTranslator(): void {
-  if (!registered) {
-    registered = true;
-    registerErrorTranslator(translateOssError);
-  }
-}
-
-registerOssErrorTranslator();

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { ossFixture, ossResponse } from '../../../test/fixtures/oss/fixtures.js';
-import { aNewRule } from '../../../test/fixtures/replication/rules.js';
-import { OssClientError } from '../errors.js';
-import { GetBucketReplication } from '../operations/bucket-replication.js';
-import { GetBucketReplicationLocation } from '../operations/bucket-replication-location.js';
-import { GetBucketReplicationProgress } from '../operations/bucket-replication-progress.js';
+import { ossFixture, ossResponse } from '../../test/fixtures/oss/fixtures.js';
+import { aNewRule } from '../../test/fixtures/replication/rules.js';
+import { OssClientError } from '../oss/errors.js';
+import { GetBucketReplication } from '../oss/operations/bucket-replication.js';
+import { GetBucketReplicationLocation } from '../oss/operations/bucket-replication-location.js';
+import { GetBucketReplicationProgress } from '../oss/operations/bucket-replication-progress.js';
 import {
   actionFromWire,
   locationsFromWire,

@@ -1,13 +1,12 @@
 import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
-import { registerOssErrorTranslator } from '../common/errors/oss-error.translator.js';
 import { APP_CONFIG, type AppConfig } from '../config/app.config.js';
 import { REPLICATION_API } from '../replication/ports/replication-api.port.js';
-import { OssBucketRegionResolver } from './adapters/bucket-region-resolver.adapter.js';
-import { OSS_CLIENT } from './adapters/oss-client.token.js';
-import { OssReplicationApi } from './adapters/replication-api.adapter.js';
-import type { OssCredentials } from './signer/types.js';
-import { OssClientError } from './errors.js';
-import { OssClient } from './oss-client.js';
+import { OssBucketRegionResolver } from './bucket-region-resolver.adapter.js';
+import { OSS_CLIENT } from './oss-client.token.js';
+import { OssReplicationApi } from './replication-api.adapter.js';
+import type { OssCredentials } from '../oss/signer/types.js';
+import { OssClientError } from '../oss/errors.js';
+import { OssClient } from '../oss/oss-client.js';
 
 /**
  * Builds the OssClient from `config.oss`. Credentials are read at signing time, so the embedded
@@ -33,8 +32,6 @@ export function createOssClient(config: AppConfig): OssClient {
     retry: oss.retry,
   });
 }
-
-registerOssErrorTranslator();
 
 /** The OSS client and the adapters that implement feature ports over it. Global: one client per app. */
 @Global()

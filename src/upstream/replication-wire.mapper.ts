@@ -7,15 +7,15 @@ import type {
   RuleAction,
   RuleStatus,
   TransferType,
-} from '../../replication/domain/replication-rule.js';
-import { OssClientError } from '../errors.js';
+} from '../replication/domain/replication-rule.js';
+import { OssClientError } from '../oss/errors.js';
 import type {
   GetBucketReplicationLocationOutput,
   ReplicationRuleInput,
   ReplicationRuleProgressWire,
   ReplicationRuleWire,
-} from '../models/replication.js';
-import { toOssLocation } from '../operations/replication-rule.codec.js';
+} from '../oss/models/replication.js';
+import { toLocation } from '../oss/region.js';
 
 /*
  * Wire ⇄ domain, pure. OSS may send values the domain does not know; those are refused as a
@@ -90,7 +90,7 @@ export function ruleFromWire(wire: ReplicationRuleWire): ReplicationRuleModel {
     action: actionFromWire(wire.action),
     destination: {
       bucket: wire.destination.bucket,
-      location: toOssLocation(wire.destination.location),
+      location: toLocation(wire.destination.location),
       transferType: transferTypeFromWire(wire.destination.transferType),
     },
     historicalObjectReplication: wire.historicalObjectReplication,
@@ -157,10 +157,10 @@ export function progressFromWire(output: ReplicationRuleProgressWire): Replicati
  */
 export function locationsFromWire(output: GetBucketReplicationLocationOutput): ReplicationLocationsModel {
   const constraints = new Map(
-    output.transferTypeConstraints.map((c) => [toOssLocation(c.location), c.transferTypes]),
+    output.transferTypeConstraints.map((c) => [toLocation(c.location), c.transferTypes]),
   );
-  const rtc = new Set(output.rtcLocations.map(toOssLocation));
-  const all = [...new Set([...output.locations, ...constraints.keys()].map(toOssLocation))];
+  const rtc = new Set(output.rtcLocations.map(toLocation));
+  const all = [...new Set([...output.locations, ...constraints.keys()].map(toLocation))];
   return {
     locations: all.map((location) => {
       const constrained = constraints.get(location);
