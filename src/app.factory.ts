@@ -8,11 +8,8 @@ import { MetricsService } from './metrics/metrics.service.js';
 import { AuditEventIdGenerator } from './audit/audit-event-id.js';
 import { setupDocs } from './docs/docs.setup.js';
 import { createRootLogger, PinoNestLogger } from './common/logging/logger.js';
-import { installFastLane } from './common/http/fast-lane.js';
 import { httpEdgeServerOptions, installHttpEdge } from './common/http/http-edge.js';
 import { MAX_RULE_ID_LENGTH } from './replication/domain/replication-rule.js';
-import { AllExceptionsFilter } from './common/errors/all-exceptions.filter.js';
-import { RamGuard } from './auth/ram.guard.js';
 import type { GatewayRequest } from './common/request-context/request-facts.js';
 import type { Logger } from 'pino';
 
@@ -33,11 +30,6 @@ export interface CreateAppOptions {
    * per request. Tests and benchmarks pass `false` or a level list and get no access log.
    */
   logger?: LoggerService | NestLogLevel[] | false;
-  /**
-   * The REST fast lane for `@FastLane()` handlers (default on). Off, every request takes Nest's route:
-   * how the tests check that both paths answer alike.
-   */
-  fastLane?: boolean;
   /**
    * The process's root logger (main.ts passes it, to flush it before printing the banner). Default: one
    * made at LOG_LEVEL. Unused when `logger` is given.
@@ -76,10 +68,6 @@ export async function createApp(
   });
   app.useGlobalPipes(gatewayValidationPipe);
   // Process signals are main.ts's business (SIGTERM/SIGINT shut down, SIGHUP reloads the principals).
-  // Hot REST reads skip Nest's per-request glue when the guard decides at once (see `FastLane`).
-  if (options.fastLane !== false) {
-    installFastLane(app, app.get(RamGuard), new AllExceptionsFilter());
-  }
 
   const fastify = app.getHttpAdapter().getInstance();
   installHttpEdge(fastify);

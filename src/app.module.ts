@@ -9,9 +9,9 @@ import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { HealthModule } from './health/health.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
-import { OssBucketRegionResolver } from './oss/adapters/bucket-region-resolver.adapter.js';
 import { OssModule } from './oss/oss.module.js';
 import { ReplicationModule } from './replication/replication.module.js';
+import { RequestModule } from './request/nest/request.module.js';
 
 /** Imports the feature modules; no providers of its own beyond the global filter. */
 @Module({})
@@ -37,10 +37,8 @@ export class AppModule {
         MetricsModule,
         AuditModule,
         OssModule,
-        AuthModule.forRoot({
-          imports: [OssModule],
-          bucketRegionResolver: { useExisting: OssBucketRegionResolver },
-        }),
+        AuthModule,
+        RequestModule,
         ReplicationModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],

@@ -2,6 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { AuditEventInput } from '../audit/audit-event.js';
 import { AuditService } from '../audit/audit.service.js';
+import {
+  BUCKET_REGION_RESOLVER,
+  type BucketRegionResolver,
+} from '../auth/ports/bucket-region-resolver.port.js';
 import { bucketArn, OssAction } from '../auth/ram/actions.js';
 import { DomainError, ErrorCode, type FieldProblem } from '../common/errors/domain-error.js';
 import { ERROR_MAPPING } from '../common/errors/error-mapping.js';
@@ -85,6 +89,7 @@ export class ReplicationService {
 
   constructor(
     @Inject(REPLICATION_API) private readonly api: ReplicationApi,
+    @Inject(BUCKET_REGION_RESOLVER) private readonly regions: BucketRegionResolver,
     private readonly audit: AuditService,
     private readonly metrics: MetricsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -95,10 +100,11 @@ export class ReplicationService {
     this.newRuleId = ruleIds ?? randomUUID;
   }
 
-  list(ctx: CallContext, bucket: string): Promise<ReplicationRuleModel[]> {
-    return this.forward(ctx, 'GetBucketReplication', bucket, false, () => this.api.listRules(bucket)).then(
-      (result) => result.rules,
+  async list(ctx: CallContext, bucket: string): Promise<ReplicationRuleModel[]> {
+    const { rules } = await this.forward(ctx, 'GetBucketReplication', bucket, false, () =>
+      this.api.listRules(bucket),
     );
+    return rules;
   }
 
   async get(ctx: CallContext, bucket: string, ruleId: string): Promise<ReplicationRuleModel> {
@@ -326,36 +332,50 @@ export class ReplicationService {
    * bucket of another account — OSS still checks it on create). Any other failure is returned, not
    * thrown, so that an idempotent replay (which needs no check) is not failed by it.
    */
-  private destinationBucket(
+  private async destinationBucket(
     ctx: CallContext,
     bucket: string,
     dryRun: boolean,
   ): Promise<DestinationBucketFacts | DomainError> {
-    return this.forward(ctx, 'GetBucketLocation', bucket, dryRun, () =>
-      this.api.getBucketLocation(bucket),
-    ).then(
-      ({ location }): DestinationBucketFacts => ({ kind: 'found', location }),
-      (error: DomainError): DestinationBucketFacts | DomainError => {
-        if (error.code === ErrorCode.BucketNotFound) {
-          return { kind: 'missing' };
-        }
-        return error.details.oss?.code === 'AccessDenied' ? { kind: 'unreadable' } : error;
-      },
-    );
+    try {
+      const { location } = await this.forward(ctx, 'GetBucketLocation', bucket, dryRun, async () =>
+        this.regions.locate(bucket),
+      );
+      return { kind: 'found', location };
+    } catch (thrown) {
+      // `forward` fails with domain errors only.
+      const error = thrown as DomainError;
+      if (error.code === ErrorCode.BucketNotFound) {
+        return { kind: 'missing' };
+      }
+      return error.details.oss?.code === 'AccessDenied' ? { kind: 'unreadable' } : error;
+    }
   }
 
   /** The source bucket's location for same-region checks; undefined when it cannot be learned. */
   private async sourceLocation(bucket: string): Promise<string | undefined> {
     try {
-      return (await this.api.getBucketLocation(bucket)).location;
+      return (await this.regions.locate(bucket)).location;
     } catch {
       return undefined;
     }
   }
 
-  private async resourceOf(bucket: string): Promise<string> {
-    const location = await this.sourceLocation(bucket);
-    return bucketArn(location ?? '*', this.config.oss.accountId, bucket);
+  /** The bucket's ARN (region `*` when it cannot be learned): at once when its location is cached. */
+  private resourceOf(bucket: string): string | Promise<string> {
+    const arn = (location = '*'): string => bucketArn(location, this.config.oss.accountId, bucket);
+    let located;
+    try {
+      located = this.regions.locate(bucket);
+    } catch {
+      return arn();
+    }
+    return located instanceof Promise
+      ? located.then(
+          ({ location }) => arn(location),
+          () => arn(),
+        )
+      : arn(located.location);
   }
 
   private recordDryRun(ctx: CallContext, operation: ReplicationOperation, bucket: string): void {
@@ -412,22 +432,20 @@ export class ReplicationService {
       this.audit.record(event);
     };
     // The location is usually cached: audit right away then, otherwise once it is known.
-    const cached = this.api.cachedBucketLocation?.(bucket);
-    if (cached !== undefined) {
-      emit(bucketArn(cached, this.config.oss.accountId, bucket));
-    } else if (operation === 'GetBucketLocation') {
-      // That lookup itself failed: asking again to name its resource would only repeat the failure.
-      emit(bucketArn('*', this.config.oss.accountId, bucket));
+    const resource =
+      operation === 'GetBucketLocation' && outcome.outcomeStatus !== 200
+        ? // That lookup itself failed: asking again to name its resource would only repeat the failure.
+          bucketArn('*', this.config.oss.accountId, bucket)
+        : this.resourceOf(bucket);
+    if (typeof resource === 'string') {
+      emit(resource);
     } else {
-      void this.resourceOf(bucket).then(emit);
+      void resource.then(emit);
     }
   }
 
-  /**
-   * Runs one OSS call: measures it, audits it, and turns failures into domain errors. A promise
-   * chain rather than an async function: every forwarded call passes through here.
-   */
-  private forward<T extends OssCallResult>(
+  /** Runs one OSS call: measures it, audits it, and turns failures into domain errors. */
+  private async forward<T extends OssCallResult>(
     ctx: CallContext,
     operation: ReplicationOperation,
     bucket: string,
@@ -436,7 +454,10 @@ export class ReplicationService {
   ): Promise<T> {
     const time = this.now();
     const started = performance.now();
-    const failed = (thrown: unknown): never => {
+    let result: T;
+    try {
+      result = await call();
+    } catch (thrown) {
       const latencyMs = performance.now() - started;
       const error = toDomainError(thrown);
       const oss = error.details.oss;
@@ -450,25 +471,16 @@ export class ReplicationService {
         dryRun,
       });
       throw error;
-    };
-    let pending: Promise<T>;
-    try {
-      pending = call();
-    } catch (thrown) {
-      // An adapter that throws before it returns a promise fails like one that rejects.
-      pending = Promise.reject(toDomainError(thrown));
     }
-    return pending.then((result) => {
-      const latencyMs = performance.now() - started;
-      const status = 'alreadyClosing' in result && result.alreadyClosing === true ? 204 : 200;
-      this.metrics.ossCalls.observe({ operation, outcome: String(status) }, latencyMs / 1000);
-      this.record(ctx, operation, bucket, time, {
-        outcomeStatus: status,
-        ossRequestId: result.requestId,
-        latencyMs: roundMs(latencyMs),
-        dryRun,
-      });
-      return result;
-    }, failed);
+    const latencyMs = performance.now() - started;
+    const status = 'alreadyClosing' in result && result.alreadyClosing === true ? 204 : 200;
+    this.metrics.ossCalls.observe({ operation, outcome: String(status) }, latencyMs / 1000);
+    this.record(ctx, operation, bucket, time, {
+      outcomeStatus: status,
+      ossRequestId: result.requestId,
+      latencyMs: roundMs(latencyMs),
+      dryRun,
+    });
+    return result;
   }
 }

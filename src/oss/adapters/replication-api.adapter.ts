@@ -16,7 +16,6 @@ import type { OssClient } from '../oss-client.js';
 import { DeleteBucketReplication, PutBucketReplication } from '../operations/bucket-replication.js';
 import { PutBucketRtc } from '../operations/bucket-rtc.js';
 import type { HttpRequestSpec } from '../operations/operation.js';
-import { toOssLocation } from '../operations/replication-rule.codec.js';
 import { locationsFromWire, progressFromWire, ruleFromWire, ruleToWire } from './replication-wire.mapper.js';
 
 /** `[['replication', null], ['comp', 'add']]` → `/?replication&comp=add`. */
@@ -108,16 +107,6 @@ export class OssReplicationApi implements ReplicationApi {
   async getLocations(bucket: string): Promise<OssCallResult & { locations: ReplicationLocationsModel }> {
     const output = await translated(() => this.client.getBucketReplicationLocation(bucket));
     return { requestId: output.requestId, locations: locationsFromWire(output) };
-  }
-
-  async getBucketLocation(bucket: string): Promise<OssCallResult & { location: string }> {
-    const output = await translated(() => this.client.getBucketLocation(bucket));
-    return { requestId: output.requestId, location: toOssLocation(output.location) };
-  }
-
-  cachedBucketLocation(bucket: string): string | undefined {
-    const output = this.client.cachedBucketLocation(bucket);
-    return output === undefined ? undefined : toOssLocation(output.location);
   }
 
   planPutRule(bucket: string, rule: NewReplicationRule): OssRequestPlan {

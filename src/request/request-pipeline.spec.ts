@@ -1,43 +1,46 @@
 import 'reflect-metadata';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Reflector } from '@nestjs/core';
-import type { ExecutionContext } from '@nestjs/common';
-import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
 import type { AuditService } from '../audit/audit.service.js';
+import { AuthorizationService } from '../auth/authorization.service.js';
+import { CallerAuthenticator } from '../auth/caller/caller-authenticator.service.js';
+import {
+  type ActionRequirement,
+  bucketArn,
+  parentBucketArn,
+  AUTHENTICATED,
+} from '../auth/decorators/requires-action.decorator.js';
+import type { BucketLocation } from '../auth/ports/bucket-region-resolver.port.js';
+import { PrincipalsStore } from '../auth/principals/principals-store.js';
 import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
+import type { GatewayRequest, RequestFacts } from '../common/request-context/request-facts.js';
 import { buildAppConfig } from '../config/app.config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { allow, policy, principalWithKey, writePrincipalsFile } from '../../test/fixtures/principals.js';
-import { AuthorizationService } from './authorization.service.js';
-import { CallerAuthenticator } from './caller/caller-authenticator.service.js';
-import { Public } from './decorators/public.decorator.js';
-import {
-  bucketArn,
-  parentBucketArn,
-  RequiresAction,
-  RequiresAuthentication,
-} from './decorators/requires-action.decorator.js';
-import { PrincipalsStore } from './principals/principals-store.js';
-import { RamGuard, type RequestDecision } from './ram.guard.js';
+import type { Endpoint } from './endpoint.js';
+import type { RequestDecision } from './pipeline-request.js';
+import { createRequestPipeline, type RequestPipeline } from './request-pipeline.js';
 
-class Handlers {
-  @RequiresAction('oss:PutBucketRtc', bucketArn('bucket'), (facts) => ({
-    'oss:ReplicationDestinationBucket': (facts.body as { dest?: string } | undefined)?.dest,
-    'acs:SourceIp': '1.2.3.4',
-  }))
-  putRtc(): void {}
-
-  @RequiresAction('oss:GetBucketReplicationProgress', parentBucketArn())
-  progress(): void {}
-
-  @RequiresAuthentication()
-  me(): void {}
-
-  @Public()
-  health(): void {}
-
-  undeclared(): void {}
+function requires(name: string, requirement: ActionRequirement): Endpoint {
+  return { name: `Handlers.${name}`, access: { kind: 'requires', requirement }, inputs: [] };
 }
+
+const endpoints = {
+  putRtc: requires('putRtc', {
+    action: 'oss:PutBucketRtc',
+    resource: bucketArn('bucket'),
+    context: (facts) => ({
+      'oss:ReplicationDestinationBucket': (facts.body as { dest?: string } | undefined)?.dest,
+      'acs:SourceIp': '1.2.3.4',
+    }),
+  }),
+  progress: requires('progress', {
+    action: 'oss:GetBucketReplicationProgress',
+    resource: parentBucketArn(),
+  }),
+  me: requires('me', { action: AUTHENTICATED, resource: { kind: 'static', resource: '*' } }),
+  health: { name: 'Handlers.health', access: { kind: 'public' }, inputs: [] } satisfies Endpoint,
+  undeclared: { name: 'Handlers.undeclared', access: { kind: 'undeclared' }, inputs: [] } satisfies Endpoint,
+};
 
 const NOW = new Date('2030-05-01T08:00:00Z');
 const writer = principalWithKey('writer', {
@@ -67,35 +70,48 @@ function fakeRequest(headers: Record<string, string> = {}, extra: Record<string,
   };
 }
 
-function httpContext(handler: keyof Handlers, req: ReturnType<typeof fakeRequest>) {
-  const ctx = new ExecutionContextHost([req, {}], Handlers, Handlers.prototype[handler]);
-  ctx.setType('http');
-  return ctx;
+function httpFacts(req: ReturnType<typeof fakeRequest>): RequestFacts {
+  return {
+    transport: 'http',
+    params: req.params,
+    query: req.query,
+    body: req.body,
+    args: {},
+    req: req as unknown as GatewayRequest,
+  };
 }
 
-function graphqlContext(
-  handler: keyof Handlers,
+function graphqlFacts(
+  handler: string,
   req: ReturnType<typeof fakeRequest>,
   args: Record<string, unknown>,
   operation: 'query' | 'mutation',
   root: unknown = undefined,
-) {
-  const info = {
+): RequestFacts {
+  return {
+    transport: 'graphql',
+    params: {},
+    query: {},
+    body: undefined,
+    args,
+    req: req as unknown as GatewayRequest,
+    operation,
     fieldName: handler,
-    parentType: { name: root ? 'ReplicationRule' : 'Query' },
-    operation: { operation },
+    parentType: root ? 'ReplicationRule' : 'Query',
+    parent: root,
   };
-  const ctx = new ExecutionContextHost([root, args, { req }, info], Handlers, Handlers.prototype[handler]);
-  ctx.setType('graphql');
-  return ctx;
 }
 
-/** The guard answers synchronously when it can; Nest awaits either form, and so do these tests. */
-async function activate(guard: RamGuard, context: ExecutionContext): Promise<boolean> {
-  return guard.canActivate(context);
+/** The pipeline answers synchronously when it can; these tests await either form. */
+async function activate(
+  pipeline: RequestPipeline,
+  endpoint: Endpoint,
+  facts: RequestFacts,
+): Promise<boolean> {
+  return pipeline.run(endpoint, facts);
 }
 
-describe(RamGuard.name, () => {
+describe('RequestPipeline', () => {
   const config = buildAppConfig({ OSS_ACCOUNT_ID: '1234567890123456' });
   const store = new PrincipalsStore({
     file: file.file,
@@ -105,23 +121,32 @@ describe(RamGuard.name, () => {
   });
   store.start();
   const clock = () => NOW;
-  const regions = { regionOf: vi.fn((_bucket: string) => Promise.resolve('oss-cn-shanghai')) };
+  const regions = {
+    locate: vi.fn((_bucket: string): BucketLocation | Promise<BucketLocation> =>
+      Promise.resolve({ location: 'oss-cn-shanghai', requestId: 'loc-1' }),
+    ),
+  };
   let audit: { available: boolean; record: ReturnType<typeof vi.fn> };
   let metrics: MetricsService;
-  let guard: RamGuard;
+  let guard: RequestPipeline;
+
+  function pipelineWith(locations: typeof regions): RequestPipeline {
+    return createRequestPipeline({
+      authenticator: new CallerAuthenticator(store, clock),
+      validator: { validate: () => undefined },
+      authorization: new AuthorizationService(config, locations, clock),
+      audit: audit as unknown as AuditService,
+      metrics,
+      clock,
+      logger: { error() {} },
+    });
+  }
 
   beforeEach(() => {
     audit = { available: true, record: vi.fn() };
     metrics = new MetricsService();
-    regions.regionOf.mockClear();
-    guard = new RamGuard(
-      new Reflector(),
-      new CallerAuthenticator(store, clock),
-      new AuthorizationService(config, regions, clock),
-      audit as unknown as AuditService,
-      metrics,
-      clock,
-    );
+    regions.locate.mockClear();
+    guard = pipelineWith(regions);
   });
 
   async function denial(promise: Promise<unknown>): Promise<DomainError> {
@@ -134,22 +159,22 @@ describe(RamGuard.name, () => {
   }
 
   it('lets @Public() handlers through without credentials', async () => {
-    await expect(activate(guard, httpContext('health', fakeRequest({ 'x-api-key': '' })))).resolves.toBe(
-      true,
-    );
+    await expect(
+      activate(guard, endpoints.health, httpFacts(fakeRequest({ 'x-api-key': '' }))),
+    ).resolves.toBe(true);
     expect(audit.record).not.toHaveBeenCalled();
   });
 
   it('denies a handler that declares nothing', async () => {
-    const error = await denial(activate(guard, httpContext('undeclared', fakeRequest())));
+    const error = await denial(activate(guard, endpoints.undeclared, httpFacts(fakeRequest())));
     expect(error.code).toBe(ErrorCode.AccessDenied);
     expect(error.message).toMatch(/Handlers\.undeclared declares no permission/);
   });
 
   it('allows an HTTP request its policy allows, with the real region and handler context keys', async () => {
     const req = fakeRequest({}, { params: { bucket: 'src-1' }, body: { dest: 'dst-ok' } });
-    await expect(activate(guard, httpContext('putRtc', req))).resolves.toBe(true);
-    expect(regions.regionOf).toHaveBeenCalledWith('src-1');
+    await expect(activate(guard, endpoints.putRtc, httpFacts(req))).resolves.toBe(true);
+    expect(regions.locate).toHaveBeenCalledWith('src-1');
     const decision = (req as { gateway?: { decision?: RequestDecision } }).gateway?.decision;
     expect(decision).toMatchObject({
       decision: 'Allow',
@@ -177,7 +202,7 @@ describe(RamGuard.name, () => {
 
   it('denies with the decision details when a condition fails', async () => {
     const req = fakeRequest({}, { params: { bucket: 'src-1' }, body: { dest: 'dst-other' } });
-    const error = await denial(activate(guard, httpContext('putRtc', req)));
+    const error = await denial(activate(guard, endpoints.putRtc, httpFacts(req)));
     expect(error.code).toBe(ErrorCode.AccessDenied);
     expect(error.details.authorization).toEqual({
       decision: 'ImplicitDeny',
@@ -191,8 +216,8 @@ describe(RamGuard.name, () => {
 
   it('reads the bucket from GraphQL arguments and the dry-run flag', async () => {
     const req = fakeRequest();
-    const ctx = graphqlContext('putRtc', req, { bucket: 'src-2', dryRun: true }, 'mutation');
-    const error = await denial(activate(guard, ctx));
+    const facts = graphqlFacts('putRtc', req, { bucket: 'src-2', dryRun: true }, 'mutation');
+    const error = await denial(activate(guard, endpoints.putRtc, facts));
     expect(error.details.authorization?.resource).toBe('acs:oss:cn-shanghai:1234567890123456:src-2');
     expect(audit.record.mock.calls[0][0]).toMatchObject({
       transport: 'graphql',
@@ -202,76 +227,84 @@ describe(RamGuard.name, () => {
   });
 
   it('takes the bucket of a field resolver from its parent object', async () => {
-    const ctx = graphqlContext('progress', fakeRequest(), {}, 'query', { id: 'rule-1', bucket: 'src-3' });
-    await expect(activate(guard, ctx)).resolves.toBe(true);
-    expect(regions.regionOf).toHaveBeenCalledWith('src-3');
+    const facts = graphqlFacts('progress', fakeRequest(), {}, 'query', { id: 'rule-1', bucket: 'src-3' });
+    await expect(activate(guard, endpoints.progress, facts)).resolves.toBe(true);
+    expect(regions.locate).toHaveBeenCalledWith('src-3');
   });
 
   it('answers 400 for an invalid bucket name before asking for its region', async () => {
     const error = await denial(
-      activate(guard, httpContext('putRtc', fakeRequest({}, { params: { bucket: 'Bad_Bucket' } }))),
+      activate(guard, endpoints.putRtc, httpFacts(fakeRequest({}, { params: { bucket: 'Bad_Bucket' } }))),
     );
     expect(error.code).toBe(ErrorCode.ValidationFailed);
-    expect(regions.regionOf).not.toHaveBeenCalled();
+    expect(regions.locate).not.toHaveBeenCalled();
   });
 
   it('uses * as the region when the bucket does not exist', async () => {
-    regions.regionOf.mockRejectedValueOnce(Object.assign(new Error('gone'), { code: 'NoSuchBucket' }));
+    regions.locate.mockReturnValueOnce(Promise.reject(new DomainError(ErrorCode.BucketNotFound, 'gone')));
     const error = await denial(
-      activate(guard, httpContext('putRtc', fakeRequest({}, { params: { bucket: 'src-9' } }))),
+      activate(guard, endpoints.putRtc, httpFacts(fakeRequest({}, { params: { bucket: 'src-9' } }))),
     );
     expect(error.details.authorization?.resource).toBe('acs:oss:*:1234567890123456:src-9');
   });
 
   it('takes a cached bucket region without a lookup and looks up the ones not cached', async () => {
+    // A cached location answers at once; any other is looked up.
     const cachingRegions = {
-      regionOf: vi.fn((_bucket: string) => Promise.resolve('cn-beijing')),
-      cachedRegionOf: vi.fn((bucket: string) => (bucket === 'src-1' ? 'oss-cn-shenzhen' : undefined)),
+      locate: vi.fn((bucket: string): BucketLocation | Promise<BucketLocation> =>
+        bucket === 'src-1'
+          ? { location: 'oss-cn-shenzhen', requestId: 'loc-0' }
+          : Promise.resolve({ location: 'oss-cn-beijing', requestId: 'loc-1' }),
+      ),
     };
-    const cachingGuard = new RamGuard(
-      new Reflector(),
-      new CallerAuthenticator(store, clock),
-      new AuthorizationService(config, cachingRegions, clock),
-      audit as unknown as AuditService,
-      metrics,
-      clock,
-    );
+    const cachingGuard = pipelineWith(cachingRegions);
     const cachedReq = fakeRequest({}, { params: { bucket: 'src-1' }, body: { dest: 'dst-ok' } });
-    await activate(cachingGuard, httpContext('putRtc', cachedReq)).catch(() => undefined);
-    expect(cachingRegions.regionOf).not.toHaveBeenCalled();
+    // Decided without waiting (an API key, no input, a cached region): the denial is thrown at once.
+    expect(() => cachingGuard.run(endpoints.putRtc, httpFacts(cachedReq))).toThrow(DomainError);
+    expect(cachingRegions.locate).toHaveBeenCalledTimes(1);
     expect(audit.record.mock.calls[0][0]).toMatchObject({
       resource: 'acs:oss:cn-shenzhen:1234567890123456:src-1',
     });
 
     const lookedUpReq = fakeRequest({}, { params: { bucket: 'src-2' }, body: { dest: 'dst-ok' } });
-    await activate(cachingGuard, httpContext('putRtc', lookedUpReq)).catch(() => undefined);
-    expect(cachingRegions.regionOf).toHaveBeenCalledWith('src-2');
+    await activate(cachingGuard, endpoints.putRtc, httpFacts(lookedUpReq)).catch(() => undefined);
+    expect(cachingRegions.locate).toHaveBeenCalledWith('src-2');
     expect(audit.record.mock.calls[1][0]).toMatchObject({
       resource: 'acs:oss:cn-beijing:1234567890123456:src-2',
     });
   });
 
   it('lets any authenticated caller through @RequiresAuthentication and audits it', async () => {
-    await expect(activate(guard, httpContext('me', fakeRequest()))).resolves.toBe(true);
+    await expect(activate(guard, endpoints.me, httpFacts(fakeRequest()))).resolves.toBe(true);
     expect(audit.record.mock.calls[0][0]).toMatchObject({ action: 'authenticated', decision: 'Allow' });
   });
 
   it('answers 401 to a caller without credentials', async () => {
-    const error = await denial(activate(guard, httpContext('me', fakeRequest({ 'x-api-key': '' }))));
+    const error = await denial(activate(guard, endpoints.me, httpFacts(fakeRequest({ 'x-api-key': '' }))));
     expect(error.code).toBe(ErrorCode.Unauthenticated);
   });
 
   it('refuses mutations but not reads while the audit store is down', async () => {
     audit.available = false;
     const mutation = await denial(
-      activate(guard, graphqlContext('putRtc', fakeRequest(), { bucket: 'src-1' }, 'mutation')),
+      activate(
+        guard,
+        endpoints.putRtc,
+        graphqlFacts('putRtc', fakeRequest(), { bucket: 'src-1' }, 'mutation'),
+      ),
     );
     expect(mutation.code).toBe(ErrorCode.AuditUnavailable);
-    const post = await denial(activate(guard, httpContext('me', fakeRequest())));
+    const post = await denial(activate(guard, endpoints.me, httpFacts(fakeRequest())));
     expect(post.code).toBe(ErrorCode.AuditUnavailable);
-    await expect(activate(guard, httpContext('me', fakeRequest({}, { method: 'GET' })))).resolves.toBe(true);
+    await expect(activate(guard, endpoints.me, httpFacts(fakeRequest({}, { method: 'GET' })))).resolves.toBe(
+      true,
+    );
     await expect(
-      activate(guard, graphqlContext('progress', fakeRequest(), {}, 'query', { bucket: 'src-3' })),
+      activate(
+        guard,
+        endpoints.progress,
+        graphqlFacts('progress', fakeRequest(), {}, 'query', { bucket: 'src-3' }),
+      ),
     ).resolves.toBe(true);
   });
 });
