@@ -1,5 +1,4 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
+import type { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import type { EndpointAccess } from '../request/endpoint.js';
 import { discoverEndpoints } from '../request/nest/endpoint-discovery.js';
 import { AUTHENTICATED, type ResourceSelector } from './decorators/requires-action.decorator.js';
@@ -46,8 +45,8 @@ function describe(access: EndpointAccess): string {
 
 /**
  * Every controller route and every resolver method (queries, mutations, subscriptions, field
- * resolvers) of a booted application, with the permission each declares. Used at start-up to
- * refuse undeclared handlers and by the permission snapshot test.
+ * resolvers) of a booted application, with the permission each declares, as the permission snapshot
+ * prints it. (The start-up refusal of undeclared handlers is the EndpointRegistry's.)
  */
 export function collectEndpointPermissions(
   discovery: DiscoveryService,
@@ -61,34 +60,4 @@ export function collectEndpointPermissions(
     permission: describe(endpoint.access),
     declared: endpoint.access.kind !== 'undeclared',
   }));
-}
-
-export class UndeclaredPermissionError extends Error {
-  constructor(readonly endpoints: EndpointPermission[]) {
-    super(
-      `Refusing to start: every route and resolver needs @RequiresAction(...) or @Public(); missing on:\n${endpoints
-        .map((e) => `  - ${e.route} (${e.handler})`)
-        .join('\n')}`,
-    );
-    this.name = 'UndeclaredPermissionError';
-  }
-}
-
-/** Refuses to start the application when any route or resolver declares neither an action nor @Public(). */
-@Injectable()
-export class PermissionSurfaceVerifier implements OnModuleInit {
-  constructor(
-    private readonly discovery: DiscoveryService,
-    private readonly scanner: MetadataScanner,
-    private readonly reflector: Reflector,
-  ) {}
-
-  onModuleInit(): void {
-    const undeclared = collectEndpointPermissions(this.discovery, this.scanner, this.reflector).filter(
-      (e) => !e.declared,
-    );
-    if (undeclared.length > 0) {
-      throw new UndeclaredPermissionError(undeclared);
-    }
-  }
 }

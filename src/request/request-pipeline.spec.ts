@@ -17,8 +17,8 @@ import { buildAppConfig } from '../config/app.config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { allow, policy, principalWithKey, writePrincipalsFile } from '../../test/fixtures/principals.js';
 import type { Endpoint } from './endpoint.js';
-import type { RequestDecision } from './pipeline-request.js';
-import { createRequestPipeline, type RequestPipeline } from './request-pipeline.js';
+import type { RequestDecision, Stage } from './pipeline-request.js';
+import { createRequestPipeline, RequestPipeline } from './request-pipeline.js';
 
 function requires(name: string, requirement: ActionRequirement): Endpoint {
   return { name: `Handlers.${name}`, access: { kind: 'requires', requirement }, inputs: [] };
@@ -306,5 +306,64 @@ describe('RequestPipeline', () => {
         graphqlFacts('progress', fakeRequest(), {}, 'query', { bucket: 'src-3' }),
       ),
     ).resolves.toBe(true);
+  });
+});
+
+describe(RequestPipeline.name, () => {
+  const requirement: ActionRequirement = { action: 'a', resource: { kind: 'static', resource: '*' } };
+  const endpoint: Endpoint = { name: 'H.h', access: { kind: 'requires', requirement }, inputs: [] };
+  const facts = httpFacts(fakeRequest());
+
+  function recording(waitIn: string[] = []) {
+    const order: string[] = [];
+    const stage =
+      (name: string): Stage =>
+      () => {
+        order.push(name);
+        return waitIn.includes(name) ? Promise.resolve() : undefined;
+      };
+    const pipeline = new RequestPipeline(
+      {
+        authenticate: stage('authenticate'),
+        rateLimit: [stage('limit 1'), stage('limit 2')],
+        validate: stage('validate'),
+        auditGate: stage('audit gate'),
+        authorize: stage('authorize'),
+        audit: stage('audit'),
+        enforce: stage('enforce'),
+      },
+      { error() {} },
+    );
+    return { order, pipeline };
+  }
+
+  it('runs the stages in the order of DESIGN §5, rate limits after authentication', () => {
+    const { order, pipeline } = recording();
+    expect(pipeline.run(endpoint, facts)).toBe(true);
+    expect(order).toEqual([
+      'authenticate',
+      'limit 1',
+      'limit 2',
+      'validate',
+      'audit gate',
+      'authorize',
+      'audit',
+      'enforce',
+    ]);
+  });
+
+  it('answers with a promise once a stage must wait, and runs the rest after it', async () => {
+    const { order, pipeline } = recording(['validate']);
+    const answer = pipeline.run(endpoint, facts);
+    expect(answer).toBeInstanceOf(Promise);
+    expect(order.at(-1)).toBe('validate');
+    await expect(answer).resolves.toBe(true);
+    expect(order.at(-1)).toBe('enforce');
+  });
+
+  it('runs no stage for a public endpoint', () => {
+    const { order, pipeline } = recording();
+    expect(pipeline.run({ ...endpoint, access: { kind: 'public' } }, facts)).toBe(true);
+    expect(order).toEqual([]);
   });
 });
