@@ -39,8 +39,8 @@ import {
 
 /**
  * The forwarded operations and the RAM action each is audited under. GetBucketLocation here is the
- * destination-bucket lookup of a create's pre-flight, audited under the action it serves (as the guard
- * audits its own source-bucket lookup under the handler's action).
+ * destination-bucket lookup of a create's pre-flight, audited under the action it serves (as the request
+ * pipeline audits a failed source-bucket lookup under the handler's action).
  */
 const OPERATION_ACTIONS = {
   GetBucketLocation: OssAction.PutBucketReplication,

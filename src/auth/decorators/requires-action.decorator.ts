@@ -3,7 +3,7 @@ import type { RequestFacts } from '../../common/request-context/request-facts.js
 
 /**
  * Where the resource of a decision comes from. Selectors are data (not ad-hoc lambdas) so the
- * permission snapshot can print them and the guard can resolve them for REST and GraphQL alike.
+ * permission snapshot can print them and the request pipeline can resolve them for REST and GraphQL alike.
  */
 export type ResourceSelector =
   /** The source bucket's ARN; `bucket` is read from the route param or GraphQL argument of that name. */

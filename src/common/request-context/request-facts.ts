@@ -6,9 +6,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 export interface GatewayRequestState {
   /** Set by the authentication step. */
   caller?: unknown;
-  /** Set by the guard: the decision that let this request through. */
+  /** Set by the request pipeline: the decision that let this request through. */
   decision?: unknown;
-  /** Set by the guard: the caller's address as authorization saw it (`acs:SourceIp`). */
+  /** Set by the request pipeline: the caller's address as authorization saw it (`acs:SourceIp`). */
   sourceIp?: string;
 }
 
