@@ -1,7 +1,7 @@
 import type { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
-import type { EndpointAccess } from '../request/endpoint.js';
+import { AUTHENTICATED, type EndpointAccess } from '../request/endpoint.js';
 import { discoverEndpoints } from '../request/nest/endpoint-discovery.js';
-import { AUTHENTICATED, type ResourceSelector } from './decorators/requires-action.decorator.js';
+import type { ResourceSelector } from './decorators/requires-action.decorator.js';
 
 /** One REST route or GraphQL resolver with what it declares. */
 export interface EndpointPermission {

@@ -1,5 +1,8 @@
 import type { ActionRequirement } from '../auth/decorators/requires-action.decorator.js';
 
+/** The "action" of `@RequiresAuthentication()`: any authenticated caller (still audited). */
+export const AUTHENTICATED = 'authenticated';
+
 /** What a handler declares about who may call it. */
 export type EndpointAccess =
   /** `@Public()`: no authentication, no authorization, no audit. */

@@ -1,5 +1,6 @@
 import { SetMetadata } from '@nestjs/common';
 import type { RequestFacts } from '../../common/request-context/request-facts.js';
+import { AUTHENTICATED } from '../../request/endpoint.js';
 
 /**
  * Where the resource of a decision comes from. Selectors are data (not ad-hoc lambdas) so the
@@ -35,8 +36,10 @@ export const RequiresAction = (
     ...(context ? { context } : {}),
   } satisfies ActionRequirement);
 
+/** The action name of {@link RequiresAuthentication} (defined with the pipeline's endpoint types). */
+export { AUTHENTICATED };
+
 /** Any authenticated caller may use the handler (e.g. `me`); still authenticated and audited. */
-export const AUTHENTICATED = 'authenticated';
 export const RequiresAuthentication = (): MethodDecorator =>
   SetMetadata(REQUIRES_ACTION, {
     action: AUTHENTICATED,

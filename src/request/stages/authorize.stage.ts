@@ -1,10 +1,9 @@
 import type { AuthorizationService } from '../../auth/authorization.service.js';
 import type { Clock } from '../../auth/clock.js';
-import { AUTHENTICATED } from '../../auth/decorators/requires-action.decorator.js';
 import type { Decision } from '../../auth/ram/index.js';
 import { DomainError, ErrorCode } from '../../common/errors/domain-error.js';
 import { ERROR_MAPPING } from '../../common/errors/error-mapping.js';
-import { toDomainError } from '../../common/errors/to-domain-error.js';
+import { AUTHENTICATED } from '../endpoint.js';
 import { callerOf, decisionOf, type PipelineRequest, type Stage } from '../pipeline-request.js';
 import { type AuditTrail, dryRunOf } from './audit.stage.js';
 
@@ -27,7 +26,9 @@ function recordFailedLookup(
 ): void {
   const { facts, requirement } = request;
   const caller = callerOf(request);
-  const failure = toDomainError(error);
+  // The lookup port fails with domain errors; anything else is the gateway's own failure.
+  const failure =
+    error instanceof DomainError ? error : new DomainError(ErrorCode.Internal, 'The bucket lookup failed');
   const bucket = authorization.bucketNamedBy(requirement.resource, facts) ?? '*';
   const { sourceIp, userAgent } = authorization.conditionContext(facts.req, caller);
   audit.record({
