@@ -3,6 +3,12 @@ import js from '@eslint/js';
 import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
+/** Frameworks are imported through their package entry points only, never their internal files. */
+const frameworkDeepImports = {
+  group: ['@nestjs/*/**', 'class-transformer/**', 'class-validator/**'],
+  message: 'Import the framework through its package entry point, not its internal files.',
+};
+
 export default tseslint.config(
   { ignores: ['dist/**', 'dist-bench/**', 'node_modules/**', 'coverage/**', 'test-results/**', 'data/**'] },
   js.configs.recommended,
@@ -29,6 +35,32 @@ export default tseslint.config(
         'error',
         { object: 'process', property: 'env', message: 'Read the environment only in src/config/.' },
       ],
+      'no-restricted-imports': ['error', { patterns: [frameworkDeepImports] }],
+    },
+  },
+  {
+    // Handler inputs are declared with the pipeline's decorators, so they are validated before authorization.
+    files: ['src/**/*.ts'],
+    ignores: ['src/request/nest/input.decorators.ts', 'src/**/*.spec.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: '@nestjs/common',
+              importNames: ['Body', 'Param', 'Query'],
+              message: 'Use Body/Param/Query from src/request/nest/input.decorators.ts.',
+            },
+            {
+              name: '@nestjs/graphql',
+              importNames: ['Args'],
+              message: 'Use Args from src/request/nest/input.decorators.ts.',
+            },
+          ],
+          patterns: [frameworkDeepImports],
+        },
+      ],
     },
   },
   {
@@ -48,6 +80,7 @@ export default tseslint.config(
         {
           patterns: [
             { group: ['@nestjs/*'], message: 'src/oss stays free of Nest.' },
+            frameworkDeepImports,
             {
               regex: `^(\\.\\./){${depth + 1}}(?!\\.\\./test/fixtures/oss/)`,
               message:
@@ -59,11 +92,16 @@ export default tseslint.config(
     },
   })),
   {
-    files: ['src/auth/ram/**/*.ts', 'src/emulator/**/*.ts'],
+    files: ['src/auth/ram/**/*.ts', 'src/emulator/**/*.ts', 'src/request/*.ts', 'src/request/stages/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['@nestjs/*'], message: 'This layer stays free of Nest.' }] },
+        {
+          patterns: [
+            { group: ['@nestjs/*'], message: 'This layer stays free of Nest.' },
+            frameworkDeepImports,
+          ],
+        },
       ],
     },
   },

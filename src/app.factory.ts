@@ -1,6 +1,6 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { LoggerService, LogLevel as NestLogLevel } from '@nestjs/common';
+import type { LoggerService, ModuleMetadata, LogLevel as NestLogLevel } from '@nestjs/common';
 import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/app.config.js';
 import { gatewayValidationPipe } from './common/validation/validation.pipe.js';
@@ -8,11 +8,8 @@ import { MetricsService } from './metrics/metrics.service.js';
 import { AuditEventIdGenerator } from './audit/audit-event-id.js';
 import { setupDocs } from './docs/docs.setup.js';
 import { createRootLogger, PinoNestLogger } from './common/logging/logger.js';
-import { installFastLane } from './common/http/fast-lane.js';
 import { httpEdgeServerOptions, installHttpEdge } from './common/http/http-edge.js';
 import { MAX_RULE_ID_LENGTH } from './oss/limits.js';
-import { AllExceptionsFilter } from './common/errors/all-exceptions.filter.js';
-import { RamGuard } from './auth/ram.guard.js';
 import type { GatewayRequest } from './common/request-context/request-facts.js';
 import type { Logger } from 'pino';
 
@@ -34,10 +31,10 @@ export interface CreateAppOptions {
    */
   logger?: LoggerService | NestLogLevel[] | false;
   /**
-   * The REST fast lane for `@FastLane()` handlers (default on). Off, every request takes Nest's route:
-   * how the tests check that both paths answer alike.
+   * Modules imported ahead of the application's own: their global guards run before the request
+   * pipeline's (how the tests show that every route and resolver goes through every global guard).
    */
-  fastLane?: boolean;
+  imports?: ModuleMetadata['imports'];
   /**
    * The process's root logger (main.ts passes it, to flush it before printing the banner). Default: one
    * made at LOG_LEVEL. Unused when `logger` is given.
@@ -68,18 +65,18 @@ export async function createApp(
     },
     requestIdHeader: false,
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
-    logger: root ? new PinoNestLogger(root.child({ component: 'nest' })) : options.logger,
-    abortOnError: false,
-    // The edge installs the only body parser (JSON objects; anything else is 415).
-    bodyParser: false,
-  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(config, options.imports),
+    adapter,
+    {
+      logger: root ? new PinoNestLogger(root.child({ component: 'nest' })) : options.logger,
+      abortOnError: false,
+      // The edge installs the only body parser (JSON objects; anything else is 415).
+      bodyParser: false,
+    },
+  );
   app.useGlobalPipes(gatewayValidationPipe);
   // Process signals are main.ts's business (SIGTERM/SIGINT shut down, SIGHUP reloads the principals).
-  // Hot REST reads skip Nest's per-request glue when the guard decides at once (see `FastLane`).
-  if (options.fastLane !== false) {
-    installFastLane(app, app.get(RamGuard), new AllExceptionsFilter());
-  }
 
   const fastify = app.getHttpAdapter().getInstance();
   installHttpEdge(fastify);

@@ -1,4 +1,4 @@
-import { type DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, Module, type ModuleMetadata } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { GraphQLModule } from '@nestjs/graphql';
@@ -9,18 +9,20 @@ import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { HealthModule } from './health/health.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
-import { OssBucketRegionResolver } from './upstream/bucket-region-resolver.adapter.js';
 import { OssModule } from './upstream/oss.module.js';
 import { ReplicationModule } from './replication/replication.module.js';
+import { RequestModule } from './request/nest/request.module.js';
 
 /** Imports the feature modules; no providers of its own beyond the global filter. */
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  /** `imports` come ahead of the feature modules (a global guard there runs before the pipeline's). */
+  static forRoot(config: AppConfig, imports: NonNullable<ModuleMetadata['imports']> = []): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
+        ...imports,
         GraphQLModule.forRoot<ApolloDriverConfig>({
           driver: ApolloDriver,
           autoSchemaFile: true,
@@ -37,10 +39,8 @@ export class AppModule {
         MetricsModule,
         AuditModule,
         OssModule,
-        AuthModule.forRoot({
-          imports: [OssModule],
-          bucketRegionResolver: { useExisting: OssBucketRegionResolver },
-        }),
+        AuthModule,
+        RequestModule,
         ReplicationModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],

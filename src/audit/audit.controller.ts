@@ -1,4 +1,5 @@
-import { Controller, Get, Query } from '@nestjs/common';
+import { Controller, Get } from '@nestjs/common';
+import { Query } from '../request/nest/input.decorators.js';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RequiresAction } from '../auth/decorators/requires-action.decorator.js';
 import { GatewayAction } from '../auth/ram/actions.js';

@@ -1,4 +1,5 @@
-import { Args, Query, Resolver } from '@nestjs/graphql';
+import { Query, Resolver } from '@nestjs/graphql';
+import { Args } from '../request/nest/input.decorators.js';
 import { RequiresAction } from '../auth/decorators/requires-action.decorator.js';
 import { GatewayAction } from '../auth/ram/actions.js';
 import { toAuditEventPage, toAuditQueryFilter } from './audit-event.mapper.js';

@@ -55,7 +55,8 @@ const MAX_USER_AGENT = 512;
 
 /**
  * Builds what a decision needs (the resource ARN with the bucket's real region, the condition
- * context) and evaluates a caller's policies. The guard and the `me/permissions` route share it.
+ * context) and evaluates a caller's policies. The request pipeline's authorize stage and the
+ * `me/permissions` route share it.
  */
 @Injectable()
 export class AuthorizationService {
@@ -74,39 +75,48 @@ export class AuthorizationService {
     return bucketArn('*', this.config.oss.accountId, bucket);
   }
 
-  /** `acs:oss:{region}:{account}:{bucket}`; region `*` when the bucket does not exist (BucketNotFound). */
-  async bucketResource(bucket: string): Promise<string> {
-    let region: string;
-    try {
-      region = await this.regions.regionOf(bucket);
-    } catch (error) {
-      if (!isNoSuchBucket(error)) {
-        throw error;
-      }
-      region = '*';
+  /**
+   * `acs:oss:{region}:{account}:{bucket}`, at once when the bucket's location is cached; region `*`
+   * when the bucket does not exist (NoSuchBucket). Any other lookup failure rejects.
+   */
+  bucketResource(bucket: string): string | Promise<string> {
+    const arn = (location: string): string => bucketArn(location, this.config.oss.accountId, bucket);
+    const located = this.regions.locate(bucket);
+    if (!(located instanceof Promise)) {
+      return arn(located.location);
     }
-    return bucketArn(region, this.config.oss.accountId, bucket);
+    return located.then(
+      ({ location }) => arn(location),
+      (error: unknown) => {
+        if (!isNoSuchBucket(error)) {
+          throw error;
+        }
+        return arn('*');
+      },
+    );
   }
 
-  /** Resolves a handler's resource selector against the request (REST params or GraphQL args/parent). */
-  async resource(selector: ResourceSelector, facts: RequestFacts): Promise<string> {
+  /**
+   * Resolves a handler's resource selector against the request (REST params or GraphQL args/parent):
+   * at once for a static resource or a bucket whose location is cached. Input errors (a bad bucket
+   * name) throw before any lookup.
+   */
+  resource(selector: ResourceSelector, facts: RequestFacts): string | Promise<string> {
     if (selector.kind === 'static') {
       return selector.resource;
     }
     return this.bucketResource(this.selectedBucket(selector, facts));
   }
 
-  /**
-   * What {@link resource} resolves to when that needs no I/O (a static resource, or a bucket whose region
-   * is cached); undefined when the region must be looked up. Throws the same input errors as `resource`.
-   */
-  cachedResource(selector: ResourceSelector, facts: RequestFacts): string | undefined {
-    if (selector.kind === 'static') {
-      return selector.resource;
-    }
-    const bucket = this.selectedBucket(selector, facts);
-    const region = this.regions.cachedRegionOf?.(bucket);
-    return region === undefined ? undefined : bucketArn(region, this.config.oss.accountId, bucket);
+  /** The bucket a selector names (for the audit of a failed lookup); undefined when there is none. */
+  bucketNamedBy(selector: ResourceSelector, facts: RequestFacts): string | undefined {
+    const bucket =
+      selector.kind === 'bucket'
+        ? (facts.params[selector.param] ?? facts.args[selector.param])
+        : selector.kind === 'parentBucket'
+          ? (facts.parent as { bucket?: unknown } | undefined)?.bucket
+          : undefined;
+    return typeof bucket === 'string' ? bucket : undefined;
   }
 
   private selectedBucket(
@@ -196,13 +206,13 @@ export class AuthorizationService {
    * not know is 404 BucketNotFound, like every other answer about a missing bucket.
    */
   async permissionsOn(caller: Caller, bucket: string, req: GatewayRequest): Promise<BucketPermissions> {
-    let region: string;
+    let location: string;
     try {
-      region = await this.regions.regionOf(bucket);
+      ({ location } = await this.regions.locate(bucket));
     } catch (error) {
       throw toDomainError(error);
     }
-    const resource = bucketArn(region, this.config.oss.accountId, bucket);
+    const resource = bucketArn(location, this.config.oss.accountId, bucket);
     const { context } = this.conditionContext(req, caller);
     const decide = (action: string, on: string) => ({
       action,

@@ -1,4 +1,5 @@
-import { Controller, Get, Query, Req } from '@nestjs/common';
+import { Controller, Get, Req } from '@nestjs/common';
+import { Query } from '../request/nest/input.decorators.js';
 import { ApiOkResponse, ApiOperation, ApiQuery, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { ApiProblemResponses } from '../common/errors/problem.dto.js';
 import type { GatewayRequest } from '../common/request-context/request-facts.js';

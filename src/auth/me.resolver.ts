@@ -1,4 +1,5 @@
-import { Args, Context, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { Context, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { Args } from '../request/nest/input.decorators.js';
 import type { GatewayRequest } from '../common/request-context/request-facts.js';
 import { AuthorizationService } from './authorization.service.js';
 import type { Caller } from './caller/caller.js';

@@ -1,4 +1,5 @@
-import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { Controller, HttpCode, Post } from '@nestjs/common';
+import { Body } from '../request/nest/input.decorators.js';
 import {
   ApiBadRequestResponse,
   ApiBody,

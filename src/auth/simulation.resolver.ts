@@ -1,4 +1,5 @@
-import { Args, Query, Resolver } from '@nestjs/graphql';
+import { Query, Resolver } from '@nestjs/graphql';
+import { Args } from '../request/nest/input.decorators.js';
 import type { Caller } from './caller/caller.js';
 import { CurrentCaller } from './decorators/current-caller.decorator.js';
 import { RequiresAction } from './decorators/requires-action.decorator.js';

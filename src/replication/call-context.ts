@@ -16,7 +16,7 @@ interface CallerShape {
   keyId?: unknown;
 }
 
-/** Builds the CallContext of a request once the guard has authenticated it. */
+/** Builds the CallContext of a request once the request pipeline has authenticated it. */
 export function callContextOf(req: GatewayRequest, transport: CallContext['transport']): CallContext {
   const caller = (req.gateway?.caller ?? {}) as CallerShape;
   const userAgent = req.headers['user-agent'];

@@ -7,7 +7,8 @@ export const ReplicationConditionKey = {
 } as const;
 
 function destinationOf(facts: RequestFacts): Record<string, unknown> | undefined {
-  // The guard runs before validation: read defensively from the REST body or the GraphQL `input` arg.
+  // The request pipeline has validated the input by now, but these are the raw request values (the
+  // REST body or the GraphQL `input` argument), not the DTO instance: read them defensively.
   const source = facts.transport === 'graphql' ? facts.args.input : facts.body;
   if (typeof source !== 'object' || source === null) {
     return undefined;

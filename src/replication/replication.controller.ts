@@ -1,16 +1,5 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  HttpStatus,
-  Param,
-  Post,
-  Put,
-  Query,
-  Res,
-} from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, HttpStatus, Post, Put, Res } from '@nestjs/common';
+import { Body, Param, Query } from '../request/nest/input.decorators.js';
 import {
   ApiAcceptedResponse,
   ApiBearerAuth,
@@ -26,7 +15,6 @@ import type { FastifyReply } from 'fastify';
 import { bucketArn, RequiresAction } from '../auth/decorators/requires-action.decorator.js';
 import { OssAction } from '../auth/ram/actions.js';
 import { ApiProblemResponses } from '../common/errors/problem.dto.js';
-import { FastLane } from '../common/http/fast-lane.js';
 import { Call, type CallContext } from './call-context.js';
 import { rulePath } from './domain/replication-rule.js';
 import { CreateReplicationRuleInput } from './dto/create-replication-rule.input.js';
@@ -54,7 +42,6 @@ export class ReplicationController {
   constructor(private readonly replication: ReplicationService) {}
 
   @Get('rules')
-  @FastLane()
   @RequiresAction(OssAction.GetBucketReplication, bucketArn('bucket'))
   @ApiOperation({
     operationId: 'listReplicationRules',
@@ -73,7 +60,6 @@ export class ReplicationController {
 
   @Get('rules/:ruleId')
   @ApiParam({ name: 'ruleId', description: 'Rule id.', example: 'demo-logs-and-images-to-beijing' })
-  @FastLane()
   @RequiresAction(OssAction.GetBucketReplication, bucketArn('bucket'))
   @ApiOperation({
     operationId: 'getReplicationRule',
@@ -222,7 +208,6 @@ export class ReplicationController {
 
   @Get('rules/:ruleId/progress')
   @ApiParam({ name: 'ruleId', description: 'Rule id.', example: 'demo-logs-and-images-to-beijing' })
-  @FastLane()
   @RequiresAction(OssAction.GetBucketReplicationProgress, bucketArn('bucket'))
   @ApiOperation({
     operationId: 'getReplicationProgress',
@@ -236,7 +221,6 @@ export class ReplicationController {
   }
 
   @Get('locations')
-  @FastLane()
   @RequiresAction(OssAction.GetBucketReplicationLocation, bucketArn('bucket'))
   @ApiOperation({
     operationId: 'listReplicationLocations',

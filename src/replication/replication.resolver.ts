@@ -1,4 +1,5 @@
-import { Args, Context, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { Context, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { Args } from '../request/nest/input.decorators.js';
 import { bucketArn, parentBucketArn, RequiresAction } from '../auth/decorators/requires-action.decorator.js';
 import { OssAction } from '../auth/ram/actions.js';
 import { Call, type CallContext } from './call-context.js';

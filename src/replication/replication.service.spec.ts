@@ -7,11 +7,12 @@ import { buildAppConfig } from '../config/app.config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import type { CallContext } from './call-context.js';
 import type { NewReplicationRule, ReplicationRuleModel } from './domain/replication-rule.js';
+import type { BucketLocation, BucketRegionResolver } from '../auth/ports/bucket-region-resolver.port.js';
 import type { OssRequestPlan, ReplicationApi } from './ports/replication-api.port.js';
 import { ReplicationService } from './replication.service.js';
 
-/** An in-memory ReplicationApi that records every call. */
-class FakeReplicationApi implements ReplicationApi {
+/** An in-memory ReplicationApi (and bucket location lookup) that records every call. */
+class FakeReplicationApi implements ReplicationApi, BucketRegionResolver {
   rules: ReplicationRuleModel[] = [];
   calls: string[] = [];
   failNext?: Error;
@@ -68,7 +69,7 @@ class FakeReplicationApi implements ReplicationApi {
   }
   /** Every bucket is in hangzhou except these. */
   bucketLocations: Record<string, string> = { 'dest-bucket': 'oss-cn-beijing' };
-  getBucketLocation(bucket: string) {
+  locate(bucket: string): BucketLocation | Promise<BucketLocation> {
     return Promise.resolve({ requestId: 'loc', location: this.bucketLocations[bucket] ?? 'oss-cn-hangzhou' });
   }
   planPutRule(bucket: string, rule: NewReplicationRule): OssRequestPlan {
@@ -104,6 +105,7 @@ function setup() {
   const config = buildAppConfig({ OSS_ACCOUNT_ID: '1234567890123456', DATABASE_URL: 'sqlite::memory:' });
   let ids = 0;
   const service = new ReplicationService(
+    api,
     api,
     audit,
     new MetricsService(),
@@ -244,8 +246,13 @@ describe(ReplicationService.name, () => {
   it('audits with a cached bucket location at once, and looks the location up when it is not cached', async () => {
     const { api, events, service, settled } = setup();
     const cached = new Map([[BUCKET, 'oss-cn-shenzhen']]);
-    const lookups = vi.spyOn(api, 'getBucketLocation');
-    Object.assign(api, { cachedBucketLocation: (bucket: string) => cached.get(bucket) });
+    const lookUp = api.locate.bind(api);
+    const lookups = vi.fn(lookUp);
+    // A cached location answers at once; any other is looked up.
+    api.locate = (bucket: string) => {
+      const location = cached.get(bucket);
+      return location !== undefined ? { location, requestId: 'loc' } : lookups(bucket);
+    };
     await service.list(ctx, BUCKET);
     expect(events.map((e) => e.resource)).toEqual([`acs:oss:cn-shenzhen:1234567890123456:${BUCKET}`]);
     expect(lookups).not.toHaveBeenCalled();

@@ -2,6 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { AuditEventInput } from '../audit/audit-event.js';
 import { AuditService } from '../audit/audit.service.js';
+import {
+  BUCKET_REGION_RESOLVER,
+  type BucketRegionResolver,
+} from '../auth/ports/bucket-region-resolver.port.js';
 import { bucketArn, OssAction } from '../auth/ram/actions.js';
 import { DomainError, ErrorCode, type FieldProblem } from '../common/errors/domain-error.js';
 import { ERROR_MAPPING } from '../common/errors/error-mapping.js';
@@ -35,8 +39,8 @@ import {
 
 /**
  * The forwarded operations and the RAM action each is audited under. GetBucketLocation here is the
- * destination-bucket lookup of a create's pre-flight, audited under the action it serves (as the guard
- * audits its own source-bucket lookup under the handler's action).
+ * destination-bucket lookup of a create's pre-flight, audited under the action it serves (as the request
+ * pipeline audits a failed source-bucket lookup under the handler's action).
  */
 const OPERATION_ACTIONS = {
   GetBucketLocation: OssAction.PutBucketReplication,
@@ -85,6 +89,7 @@ export class ReplicationService {
 
   constructor(
     @Inject(REPLICATION_API) private readonly api: ReplicationApi,
+    @Inject(BUCKET_REGION_RESOLVER) private readonly regions: BucketRegionResolver,
     private readonly audit: AuditService,
     private readonly metrics: MetricsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -333,12 +338,12 @@ export class ReplicationService {
     dryRun: boolean,
   ): Promise<DestinationBucketFacts | DomainError> {
     try {
-      const { location } = await this.forward(ctx, 'GetBucketLocation', bucket, dryRun, () =>
-        this.api.getBucketLocation(bucket),
+      const { location } = await this.forward(ctx, 'GetBucketLocation', bucket, dryRun, async () =>
+        this.regions.locate(bucket),
       );
       return { kind: 'found', location };
     } catch (thrown) {
-      // forward() throws DomainErrors only.
+      // `forward` fails with domain errors only.
       const error = thrown as DomainError;
       if (error.code === ErrorCode.BucketNotFound) {
         return { kind: 'missing' };
@@ -350,15 +355,27 @@ export class ReplicationService {
   /** The source bucket's location for same-region checks; undefined when it cannot be learned. */
   private async sourceLocation(bucket: string): Promise<string | undefined> {
     try {
-      return (await this.api.getBucketLocation(bucket)).location;
+      return (await this.regions.locate(bucket)).location;
     } catch {
       return undefined;
     }
   }
 
-  private async resourceOf(bucket: string): Promise<string> {
-    const location = await this.sourceLocation(bucket);
-    return bucketArn(location ?? '*', this.config.oss.accountId, bucket);
+  /** The bucket's ARN (region `*` when it cannot be learned): at once when its location is cached. */
+  private resourceOf(bucket: string): string | Promise<string> {
+    const arn = (location = '*'): string => bucketArn(location, this.config.oss.accountId, bucket);
+    let located;
+    try {
+      located = this.regions.locate(bucket);
+    } catch {
+      return arn();
+    }
+    return located instanceof Promise
+      ? located.then(
+          ({ location }) => arn(location),
+          () => arn(),
+        )
+      : arn(located.location);
   }
 
   private recordDryRun(ctx: CallContext, operation: ReplicationOperation, bucket: string): void {
@@ -415,14 +432,15 @@ export class ReplicationService {
       this.audit.record(event);
     };
     // The location is usually cached: audit right away then, otherwise once it is known.
-    const cached = this.api.cachedBucketLocation?.(bucket);
-    if (cached !== undefined) {
-      emit(bucketArn(cached, this.config.oss.accountId, bucket));
-    } else if (operation === 'GetBucketLocation') {
-      // That lookup itself failed: asking again to name its resource would only repeat the failure.
-      emit(bucketArn('*', this.config.oss.accountId, bucket));
+    const resource =
+      operation === 'GetBucketLocation' && outcome.outcomeStatus !== 200
+        ? // That lookup itself failed: asking again to name its resource would only repeat the failure.
+          bucketArn('*', this.config.oss.accountId, bucket)
+        : this.resourceOf(bucket);
+    if (typeof resource === 'string') {
+      emit(resource);
     } else {
-      void this.resourceOf(bucket).then(emit);
+      void resource.then(emit);
     }
   }
 

@@ -1,29 +1,31 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { BucketRegionResolver } from '../auth/ports/bucket-region-resolver.port.js';
+import type { BucketLocation, BucketRegionResolver } from '../auth/ports/bucket-region-resolver.port.js';
 import type { OssClient } from '../oss/oss-client.js';
+import { toLocation } from '../oss/region.js';
 import { OSS_CLIENT } from './oss-client.token.js';
 import { translateOssError } from './oss-error.translator.js';
 
 /**
- * The guard's bucket → region lookup, backed by OSS GetBucketLocation (cached in the client).
- * OSS failures leave it as domain errors: a missing bucket is `DomainError(BucketNotFound)`, which
- * the guard maps to the region `*`.
+ * The bucket → location lookup, backed by OSS GetBucketLocation (cached in the client): a cached
+ * location at once, otherwise the request. OSS failures leave as domain errors (NoSuchBucket is
+ * BucketNotFound).
  */
 @Injectable()
 export class OssBucketRegionResolver implements BucketRegionResolver {
   constructor(@Inject(OSS_CLIENT) private readonly client: OssClient) {}
 
-  async regionOf(bucket: string): Promise<string> {
-    try {
-      return await this.client.resolveBucketRegion(bucket);
-    } catch (error) {
-      throw translateOssError(error) ?? error;
+  locate(bucket: string): BucketLocation | Promise<BucketLocation> {
+    const cached = this.client.cachedBucketLocation(bucket);
+    if (cached !== undefined) {
+      return { location: toLocation(cached.location), requestId: cached.requestId };
     }
+    return this.fetch(bucket);
   }
 
-  cachedRegionOf(bucket: string): string | undefined {
+  private async fetch(bucket: string): Promise<BucketLocation> {
     try {
-      return this.client.cachedBucketRegion(bucket);
+      const output = await this.client.getBucketLocation(bucket);
+      return { location: toLocation(output.location), requestId: output.requestId };
     } catch (error) {
       throw translateOssError(error) ?? error;
     }

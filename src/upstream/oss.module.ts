@@ -1,5 +1,6 @@
 import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app.config.js';
+import { BUCKET_REGION_RESOLVER } from '../auth/ports/bucket-region-resolver.port.js';
 import { REPLICATION_API } from '../replication/ports/replication-api.port.js';
 import { OssBucketRegionResolver } from './bucket-region-resolver.adapter.js';
 import { OSS_CLIENT } from './oss-client.token.js';
@@ -43,9 +44,9 @@ export function createOssClient(config: AppConfig): OssClient {
       inject: [OSS_CLIENT],
       useFactory: (client: OssClient) => new OssReplicationApi(client),
     },
-    OssBucketRegionResolver,
+    { provide: BUCKET_REGION_RESOLVER, useClass: OssBucketRegionResolver },
   ],
-  exports: [OSS_CLIENT, REPLICATION_API, OssBucketRegionResolver],
+  exports: [OSS_CLIENT, REPLICATION_API, BUCKET_REGION_RESOLVER],
 })
 export class OssModule implements OnApplicationShutdown {
   constructor(@Inject(OSS_CLIENT) private readonly client: OssClient) {}

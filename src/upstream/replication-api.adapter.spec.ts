@@ -87,7 +87,9 @@ describe(OssReplicationApi.name, () => {
 
     it('reports a missing bucket from the region lookup as BucketNotFound', async () => {
       server.setRoute(() => ({ status: 404, body: ossFixture('Error', 'no-such-bucket.xml') }));
-      const failure = await new OssBucketRegionResolver(client).regionOf('gone').catch((e: unknown) => e);
+      const failure = await Promise.resolve()
+        .then(() => new OssBucketRegionResolver(client).locate('gone'))
+        .catch((e: unknown) => e);
       expect(failure).toBeInstanceOf(DomainError);
       expect(failure).toMatchObject({ code: ErrorCode.BucketNotFound });
     });

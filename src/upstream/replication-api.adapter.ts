@@ -16,7 +16,6 @@ import type { OssClient } from '../oss/oss-client.js';
 import { DeleteBucketReplication, PutBucketReplication } from '../oss/operations/bucket-replication.js';
 import { PutBucketRtc } from '../oss/operations/bucket-rtc.js';
 import type { HttpRequestSpec } from '../oss/operations/operation.js';
-import { toLocation } from '../oss/region.js';
 import { locationsFromWire, progressFromWire, ruleFromWire, ruleToWire } from './replication-wire.mapper.js';
 
 /** `[['replication', null], ['comp', 'add']]` → `/?replication&comp=add`. */
@@ -123,18 +122,6 @@ export class OssReplicationApi implements ReplicationApi {
       const output = await this.client.getBucketReplicationLocation(bucket);
       return { requestId: output.requestId, locations: locationsFromWire(output) };
     });
-  }
-
-  getBucketLocation(bucket: string): Promise<OssCallResult & { location: string }> {
-    return translated(async () => {
-      const output = await this.client.getBucketLocation(bucket);
-      return { requestId: output.requestId, location: toLocation(output.location) };
-    });
-  }
-
-  cachedBucketLocation(bucket: string): string | undefined {
-    const output = this.client.cachedBucketLocation(bucket);
-    return output === undefined ? undefined : toLocation(output.location);
   }
 
   planPutRule(bucket: string, rule: NewReplicationRule): OssRequestPlan {

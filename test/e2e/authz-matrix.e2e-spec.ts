@@ -17,7 +17,7 @@ import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import type { Response } from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectEndpointPermissions } from '../../src/auth/permission-surface.js';
-import { RamGuard } from '../../src/auth/ram.guard.js';
+import { RequestPipelineGuard } from '../../src/request/nest/request-pipeline.guard.js';
 import { startEmulator, type Emulator } from '../../src/emulator/emulator-server.js';
 import {
   allow,
@@ -541,7 +541,7 @@ const CALLERS = buildCallers();
 // ---------------------------------------------------------------------------------------------------
 // The matrix
 
-describe(`${RamGuard.name}: the authorization matrix of every route and resolver (REST and GraphQL, OSS emulator)`, () => {
+describe(`${RequestPipelineGuard.name}: the authorization matrix of every route and resolver (REST and GraphQL, OSS emulator)`, () => {
   let emulator: Emulator;
   let principals: PrincipalsFile;
   let t: TestApp;

@@ -125,7 +125,7 @@ describe(CallerAuthenticator.name, () => {
 
     it('authenticates one request once and caches the caller on it', async () => {
       const req = { headers: { 'x-api-key': svc.secret } } as unknown as GatewayRequest;
-      const spy = vi.spyOn(authenticator, 'authenticateHeaders');
+      const spy = vi.spyOn(authenticator, 'callerOf');
       const [a, b] = await Promise.all([authenticator.authenticate(req), authenticator.authenticate(req)]);
       await authenticator.authenticate(req);
       expect(a).toBe(b);

@@ -53,50 +53,40 @@ export class CallerAuthenticator {
     @Inject(AUTH_CLOCK) private readonly clock: Clock,
   ) {}
 
-  /** The caller of the request (cached on `req.gateway.caller`). */
-  authenticate(req: GatewayRequest): Promise<Caller> {
-    const cached = req.gateway?.caller as Caller | undefined;
-    if (cached) {
-      return Promise.resolve(cached);
-    }
-    let pending = this.inFlight.get(req);
-    if (!pending) {
-      pending = this.authenticateHeaders(req.headers).then((caller) => {
-        req.gateway ??= {};
-        req.gateway.caller = caller;
-        return caller;
-      });
-      this.inFlight.set(req, pending);
-    }
-    return pending;
-  }
-
   /**
-   * {@link authenticate} without waiting, for callers that can be told at once: the request's cached
-   * caller, or an API-key caller (which also becomes the cached one). Undefined when the answer needs
-   * asynchronous work (a JWT, or a memoised authentication still running); then use `authenticate`.
-   * Missing, malformed or invalid credentials throw the same 401 as `authenticate` rejects with.
+   * The caller of the request, cached on `req.gateway.caller`: at once for an API key (or a caller
+   * already known), a promise for a JWT. Bad credentials throw (or, for a JWT, reject with) the 401.
    */
-  authenticateSettled(req: GatewayRequest): Caller | undefined {
+  authenticate(req: GatewayRequest): Caller | Promise<Caller> {
     const cached = req.gateway?.caller as Caller | undefined;
     if (cached) {
       return cached;
     }
-    if (this.inFlight.has(req)) {
-      return undefined;
+    const pending = this.inFlight.get(req);
+    if (pending) {
+      return pending;
     }
-    const credential = presentedCredential(req.headers);
-    if (credential.kind === 'jwt') {
-      return undefined;
+    const remember = (caller: Caller): Caller => {
+      req.gateway ??= {};
+      req.gateway.caller = caller;
+      return caller;
+    };
+    const caller = this.callerOf(req.headers);
+    if (!(caller instanceof Promise)) {
+      return remember(caller);
     }
-    const caller = this.byPlainCredential(this.principals.current(), credential);
-    req.gateway ??= {};
-    req.gateway.caller = caller;
-    return caller;
+    const remembered = caller.then(remember);
+    this.inFlight.set(req, remembered);
+    return remembered;
   }
 
-  /** Authenticates raw headers against the current principals snapshot. */
+  /** Authenticates raw headers against the current principals snapshot (always a promise). */
   async authenticateHeaders(headers: Record<string, string | string[] | undefined>): Promise<Caller> {
+    return this.callerOf(headers);
+  }
+
+  /** The caller the headers present: at once for anything but a JWT. */
+  callerOf(headers: Record<string, string | string[] | undefined>): Caller | Promise<Caller> {
     const snapshot = this.principals.current();
     const credential = presentedCredential(headers);
     return credential.kind === 'jwt'

@@ -1,9 +1,10 @@
 import { SetMetadata } from '@nestjs/common';
 import type { RequestFacts } from '../../common/request-context/request-facts.js';
+import { AUTHENTICATED } from '../../request/endpoint.js';
 
 /**
  * Where the resource of a decision comes from. Selectors are data (not ad-hoc lambdas) so the
- * permission snapshot can print them and the guard can resolve them for REST and GraphQL alike.
+ * permission snapshot can print them and the request pipeline can resolve them for REST and GraphQL alike.
  */
 export type ResourceSelector =
   /** The source bucket's ARN; `bucket` is read from the route param or GraphQL argument of that name. */
@@ -35,8 +36,10 @@ export const RequiresAction = (
     ...(context ? { context } : {}),
   } satisfies ActionRequirement);
 
+/** The action name of {@link RequiresAuthentication} (defined with the pipeline's endpoint types). */
+export { AUTHENTICATED };
+
 /** Any authenticated caller may use the handler (e.g. `me`); still authenticated and audited. */
-export const AUTHENTICATED = 'authenticated';
 export const RequiresAuthentication = (): MethodDecorator =>
   SetMetadata(REQUIRES_ACTION, {
     action: AUTHENTICATED,

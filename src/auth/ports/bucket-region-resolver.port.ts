@@ -1,28 +1,23 @@
+/** Where a bucket is, as OSS reports it (GetBucketLocation). */
+export interface BucketLocation {
+  /** `oss-cn-hangzhou`, as OSS names it (`bucketArn` drops the `oss-` prefix). */
+  location: string;
+  /** The OSS request that answered it (a cached answer keeps the request that filled the cache). */
+  requestId: string;
+}
+
 /**
- * Where the guard learns a bucket's real region, to build `acs:oss:{region}:{account}:{bucket}`.
+ * The one bucket → location lookup of the gateway: authorization builds
+ * `acs:oss:{region}:{account}:{bucket}` from it, and the replication service uses it for pre-flight
+ * (source and destination locations) and for the resource of its audit events. Implemented in
+ * `src/upstream/bucket-region-resolver.adapter.ts` over GetBucketLocation, cached in the client.
  *
- * The default (provided by AuthModule) answers `config.oss.region` for every bucket. AppModule
- * overrides it with the GetBucketLocation-backed, cached implementation of `src/upstream`:
- *
- * ```ts
- * AuthModule.forRoot({
- *   imports: [OssModule],
- *   bucketRegionResolver: { useExisting: OssBucketRegionResolver },
- * })
- * ```
- *
- * An implementation that cannot find the bucket throws `DomainError(ErrorCode.BucketNotFound)`;
- * the guard then uses `*` as the region instead of failing the decision. Any other error fails the
- * request.
+ * `locate` answers at once (a value) when the location is known without I/O, e.g. cached, and a
+ * promise otherwise: one method, so callers decide once whether they must wait. Failures are domain
+ * errors; a bucket OSS does not know is `DomainError(ErrorCode.BucketNotFound)`.
  */
 export interface BucketRegionResolver {
-  /** The bucket's region id without the `oss-` prefix (`cn-hangzhou`); `oss-cn-hangzhou` is tolerated. */
-  regionOf(bucket: string): Promise<string>;
-  /**
-   * What `regionOf` would answer, when it is known without any I/O (e.g. cached); undefined otherwise
-   * (then the guard awaits `regionOf`). Optional: implementations without a cache leave it out.
-   */
-  cachedRegionOf?(bucket: string): string | undefined;
+  locate(bucket: string): BucketLocation | Promise<BucketLocation>;
 }
 
 export const BUCKET_REGION_RESOLVER = Symbol('BUCKET_REGION_RESOLVER');

@@ -6,9 +6,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 export interface GatewayRequestState {
   /** Set by the authentication step. */
   caller?: unknown;
-  /** Set by the guard: the decision that let this request through. */
+  /** Set by the request pipeline: the decision that let this request through. */
   decision?: unknown;
-  /** Set by the guard: the caller's address as authorization saw it (`acs:SourceIp`). */
+  /** Set by the request pipeline: the caller's address as authorization saw it (`acs:SourceIp`). */
   sourceIp?: string;
 }
 
@@ -23,7 +23,9 @@ export interface RequestFacts {
   args: Record<string, unknown>;
   req: GatewayRequest;
   reply?: FastifyReply;
-  /** GraphQL field path (`replicationRules.0.progress`) for field resolvers. */
+  /** GraphQL: the operation the field belongs to. */
+  operation?: 'query' | 'mutation' | 'subscription';
+  /** GraphQL: the field being resolved, and the type it belongs to (`ReplicationRule.progress`). */
   fieldName?: string;
   parentType?: string;
   parent?: unknown;
@@ -44,7 +46,11 @@ export function requestFacts(context: ExecutionContext): RequestFacts {
   if (isGraphql(context)) {
     const gql = GqlExecutionContext.create(context);
     const ctx = gql.getContext<GqlContextShape>();
-    const info = gql.getInfo<{ fieldName: string; parentType: { name: string } }>();
+    const info = gql.getInfo<{
+      fieldName: string;
+      parentType: { name: string };
+      operation?: { operation?: RequestFacts['operation'] };
+    }>();
     const req = (ctx.req ?? ctx.request)!;
     return {
       transport: 'graphql',
@@ -54,6 +60,7 @@ export function requestFacts(context: ExecutionContext): RequestFacts {
       args: gql.getArgs<Record<string, unknown>>(),
       req,
       ...(ctx.reply ? { reply: ctx.reply } : {}),
+      ...(info.operation?.operation ? { operation: info.operation.operation } : {}),
       fieldName: info.fieldName,
       parentType: info.parentType.name,
       parent: gql.getRoot<unknown>(),

@@ -25,7 +25,8 @@ export interface OssRequestPlan {
  * What the replication service needs from OSS, in domain terms. Implemented by
  * `src/upstream/replication-api.adapter.ts`; the service never sees OssClient or wire models.
  * Failures are thrown as DomainErrors (`src/upstream/oss-error.translator.ts` maps OSS codes, keeping
- * `details.oss`); the service still passes anything else through `toDomainError`.
+ * `details.oss`); the service still passes anything else through `toDomainError`. Where a bucket is
+ * comes from the one bucket → location lookup (`BucketRegionResolver`), shared with authorization.
  */
 export interface ReplicationApi {
   /** GetBucketReplication; a bucket without configuration answers `[]`. */
@@ -43,10 +44,6 @@ export interface ReplicationApi {
   ): Promise<OssCallResult & { progress: ReplicationProgressModel }>;
   /** GetBucketReplicationLocation. */
   getLocations(bucket: string): Promise<OssCallResult & { locations: ReplicationLocationsModel }>;
-  /** GetBucketLocation (cached): the bucket's own location, `oss-cn-hangzhou`. */
-  getBucketLocation(bucket: string): Promise<OssCallResult & { location: string }>;
-  /** `getBucketLocation(bucket).location` when it is cached (no request); undefined otherwise. */
-  cachedBucketLocation?(bucket: string): string | undefined;
 
   /** The OSS requests the write operations would send (pure; nothing is sent). */
   planPutRule(bucket: string, rule: NewReplicationRule): OssRequestPlan;

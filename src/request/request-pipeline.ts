@@ -1,0 +1,107 @@
+import type { RequestFacts } from '../common/request-context/request-facts.js';
+import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
+import type { Endpoint } from './endpoint.js';
+import type { PipelineRequest, Stage } from './pipeline-request.js';
+import type { Clock } from '../auth/clock.js';
+import { type AuditTrail, auditGateStage, auditStage, type DecisionMetrics } from './stages/audit.stage.js';
+import { type Authenticator, authenticateStage } from './stages/authenticate.stage.js';
+import { type Authorization, authorizeStage, enforceStage } from './stages/authorize.stage.js';
+import { type InputValidator, validateStage } from './stages/validate.stage.js';
+
+/** The stages of the pipeline, by job; `run` takes them in the order DESIGN §5 gives. */
+export interface PipelineStages {
+  authenticate: Stage;
+  /**
+   * The edge limits (DESIGN §9: per principal, per source IP when anonymous), after authentication
+   * and before the input is validated. None yet.
+   */
+  rateLimit: readonly Stage[];
+  validate: Stage;
+  /** Refuses changes while the audit trail cannot be written. */
+  auditGate: Stage;
+  authorize: Stage;
+  audit: Stage;
+  /** Refuses (403) what the caller's policies do not allow, once the decision is audited. */
+  enforce: Stage;
+}
+
+/** Runs stages in order from `first`; waits only on a stage that answers with a promise. */
+function runFrom(stages: readonly Stage[], first: number, request: PipelineRequest): true | Promise<true> {
+  for (let i = first; i < stages.length; i += 1) {
+    const pending = stages[i](request);
+    if (pending !== undefined) {
+      return pending.then(() => runFrom(stages, i + 1, request));
+    }
+  }
+  return true;
+}
+
+/**
+ * The one request pipeline (DESIGN §5) that every REST route and GraphQL resolver goes through:
+ * authenticate → rate limit → validate → authorize → audit the decision. No Nest here: one global
+ * guard adapts it (`nest/request-pipeline.guard.ts`).
+ *
+ * `run` answers `true` at once when every stage can (an API key, valid input, a cached bucket region),
+ * and a promise of `true` as soon as one stage must wait; either way the same stages run in the same
+ * order. A refusal is thrown (or rejected with) as a DomainError: 401, 429, 400, 503, 403.
+ */
+export class RequestPipeline {
+  private readonly stages: readonly Stage[];
+
+  constructor(
+    stages: PipelineStages,
+    private readonly logger: { error(message: string): void },
+  ) {
+    this.stages = [
+      stages.authenticate,
+      ...stages.rateLimit,
+      stages.validate,
+      stages.auditGate,
+      stages.authorize,
+      stages.audit,
+      stages.enforce,
+    ];
+  }
+
+  run(endpoint: Endpoint, facts: RequestFacts): true | Promise<true> {
+    switch (endpoint.access.kind) {
+      case 'public':
+        return true;
+      case 'undeclared':
+        this.logger.error(`${endpoint.name} declares neither @RequiresAction nor @Public: denied`);
+        throw new DomainError(
+          ErrorCode.AccessDenied,
+          `The operation ${endpoint.name} declares no permission and is denied.`,
+        );
+      case 'requires':
+        return runFrom(this.stages, 0, { endpoint, requirement: endpoint.access.requirement, facts });
+    }
+  }
+}
+
+/** What the stages of the gateway's pipeline are built from. */
+export interface PipelineDependencies {
+  authenticator: Authenticator;
+  validator: InputValidator;
+  authorization: Authorization;
+  audit: AuditTrail;
+  metrics: DecisionMetrics;
+  clock: Clock;
+  logger: { error(message: string): void };
+}
+
+/** The gateway's pipeline: its stages, wired once. */
+export function createRequestPipeline(deps: PipelineDependencies): RequestPipeline {
+  return new RequestPipeline(
+    {
+      authenticate: authenticateStage(deps.authenticator),
+      rateLimit: [],
+      validate: validateStage(deps.validator),
+      auditGate: auditGateStage(deps.audit),
+      authorize: authorizeStage(deps.authorization, deps.audit, deps.clock),
+      audit: auditStage(deps.audit, deps.metrics, deps.clock),
+      enforce: enforceStage,
+    },
+    deps.logger,
+  );
+}
