@@ -374,6 +374,9 @@ export async function runGatewayBench(options: GatewayBenchOptions = {}): Promis
         },
       },
     ];
+    // First, while the gateway's caches are cold: what each mutation costs upstream.
+    const calls = await countMutationCalls(gateway, emulator);
+    (options.onMutationCalls ?? ((c) => log(formatMutationCalls(c))))(calls);
     for (const target of targets) {
       await probe(target);
     }
@@ -426,9 +429,6 @@ export async function runGatewayBench(options: GatewayBenchOptions = {}): Promis
         );
       }
     }
-
-    const calls = await countMutationCalls(gateway, emulator);
-    (options.onMutationCalls ?? ((c) => log(formatMutationCalls(c))))(calls);
 
     const summary = new Map(
       targets.map((t) => {
