@@ -1,12 +1,24 @@
 import 'reflect-metadata';
-import { runGatewayBench } from './gateway.bench.js';
+import { gatewayBenchOptionsFromEnv, runGatewayBench } from './gateway.bench.js';
 
-/** One line of the table; each suite fills what it measures. `ratio` = opsPerSec / baselineOpsPerSec. */
+/**
+ * One line of the table; each suite fills what it measures (a column nobody fills is left out).
+ * `ratio` = opsPerSec / baselineOpsPerSec, always the last column.
+ */
 export interface BenchResult {
   name: string;
   opsPerSec?: number;
   ms?: number;
   medianNs?: number;
+  /** Latency at concurrency 1, µs. */
+  p50Us?: number;
+  p99Us?: number;
+  /** p50 at c=1 above the minimal forwarder's / the emulator floor's, µs. */
+  addedP50OverForwarderUs?: number;
+  addedP50OverFloorUs?: number;
+  /** CPU time of the serving process per request, and above the forwarder's, µs. */
+  cpuUsPerRequest?: number;
+  addedCpuOverForwarderUs?: number;
   baseline?: string;
   baselineOpsPerSec?: number;
   ratio?: number;
@@ -45,17 +57,33 @@ function fmt(n: number | undefined, digits = 0): string {
     : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 }
 
+function signed(n: number | undefined): string {
+  return n === undefined ? '' : `${n >= 0 ? '+' : ''}${fmt(n)}`;
+}
+
 export function formatTable(rows: Array<BenchResult & { suite: string }>): string {
-  const header = ['suite', 'benchmark', 'ops/s', 'ms', 'median ns', 'baseline ops/s', 'ratio'];
-  const body = rows.map((r) => [
-    r.suite,
-    r.name,
-    fmt(r.opsPerSec),
-    fmt(r.ms, 2),
-    fmt(r.medianNs),
-    r.baseline ? `${fmt(r.baselineOpsPerSec)} (${r.baseline})` : '',
-    r.ratio === undefined ? '' : fmt(r.ratio, 2),
-  ]);
+  const columns: Array<[string, (r: BenchResult & { suite: string }) => string]> = [
+    ['suite', (r) => r.suite],
+    ['benchmark', (r) => r.name],
+    ['ops/s', (r) => fmt(r.opsPerSec)],
+    ['ms', (r) => fmt(r.ms, 2)],
+    ['median ns', (r) => fmt(r.medianNs)],
+    ['p50 µs c=1', (r) => fmt(r.p50Us)],
+    ['p99 µs c=1', (r) => fmt(r.p99Us)],
+    ['+p50 vs fwd', (r) => signed(r.addedP50OverForwarderUs)],
+    ['+p50 vs floor', (r) => signed(r.addedP50OverFloorUs)],
+    ['CPU µs/req', (r) => fmt(r.cpuUsPerRequest)],
+    ['+CPU vs fwd', (r) => signed(r.addedCpuOverForwarderUs)],
+    ['baseline ops/s', (r) => (r.baseline ? `${fmt(r.baselineOpsPerSec)} (${r.baseline})` : '')],
+    ['ratio', (r) => (r.ratio === undefined ? '' : fmt(r.ratio, 2))],
+  ];
+  const all = columns.map(([, cell]) => rows.map(cell));
+  // Names and the ratio always; any other column only when some row has a value in it.
+  const shown = columns
+    .map((_, i) => i)
+    .filter((i) => i < 2 || i === columns.length - 1 || all[i].some(Boolean));
+  const header = shown.map((i) => columns[i][0]);
+  const body = rows.map((_, r) => shown.map((i) => all[i][r]));
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
   const line = (cells: string[]): string =>
     cells
@@ -74,7 +102,7 @@ async function main(): Promise<void> {
   ]);
   const suites: Suite[] = [
     ...candidates.filter((s): s is Suite => s !== undefined),
-    { name: 'gateway', run: () => runGatewayBench() },
+    { name: 'gateway', run: () => runGatewayBench(gatewayBenchOptionsFromEnv(process.env)) },
   ];
   const selected = filters.length ? suites.filter((s) => filters.some((f) => s.name.includes(f))) : suites;
   if (selected.length === 0) {

@@ -376,4 +376,24 @@ describe(ReplicationService.name, () => {
     });
     await expect(service.locations(ctx, BUCKET)).resolves.toEqual(hangzhouLocations());
   });
+
+  it("reads a bucket's destination locations once for its pre-flights, and again after OSS refused a write", async () => {
+    const { api, service } = setup();
+    const locationReads = () => api.calls.filter((c) => c === 'GetBucketReplicationLocation').length;
+    await service.create(ctx, BUCKET, { id: 'one', ...toBeijing }, false);
+    await service.setRtc(ctx, BUCKET, 'one', true, false);
+    api.rules = [];
+    await service.create(ctx, BUCKET, { id: 'two', ...toBeijing }, true);
+    expect(locationReads()).toBe(1);
+    expect(await service.locations(ctx, BUCKET)).toEqual(hangzhouLocations());
+    expect(locationReads()).toBe(2);
+
+    api.putRule = () => Promise.reject(new DomainError(ErrorCode.UpstreamError, 'refused'));
+    await expect(service.create(ctx, BUCKET, { id: 'three', ...toBeijing }, false)).rejects.toMatchObject({
+      code: ErrorCode.UpstreamError,
+    });
+    api.rules = [aRule({ id: 'one' })];
+    await service.setRtc(ctx, BUCKET, 'one', true, true);
+    expect(locationReads()).toBe(3);
+  });
 });

@@ -36,6 +36,7 @@ import {
   REPLICATION_API,
   type ReplicationApi,
 } from './ports/replication-api.port.js';
+import { TtlCache } from './ttl-cache.js';
 
 /**
  * The forwarded operations and the RAM action each is audited under. GetBucketLocation here is the
@@ -56,6 +57,12 @@ export type ReplicationOperation = keyof typeof OPERATION_ACTIONS;
 function roundMs(ms: number): number {
   return Math.round(ms * 1000) / 1000;
 }
+
+/**
+ * How long pre-flight reuses a bucket's GetBucketReplicationLocation answer. It changes with the
+ * regions OSS offers, never with the bucket's rules; a write OSS refuses forgets it at once.
+ */
+export const LOCATIONS_TTL_MS = 60_000;
 
 export const REPLICATION_CLOCK = Symbol('REPLICATION_CLOCK');
 export const RULE_ID_GENERATOR = Symbol('RULE_ID_GENERATOR');
@@ -86,6 +93,10 @@ export interface CreateOutcome extends RuleOutcome {
 export class ReplicationService {
   private readonly now: () => Date;
   private readonly newRuleId: () => string;
+  private readonly locationsCache = new TtlCache<string, { locations: ReplicationLocationsModel }>(
+    LOCATIONS_TTL_MS,
+    () => this.now().getTime(),
+  );
 
   constructor(
     @Inject(REPLICATION_API) private readonly api: ReplicationApi,
@@ -121,7 +132,7 @@ export class ReplicationService {
     const destinationBucket = requested.destination.bucket;
     const [current, locations, sourceLocation, destination] = await Promise.all([
       this.forward(ctx, 'GetBucketReplication', bucket, dryRun, () => this.api.listRules(bucket)),
-      this.forward(ctx, 'GetBucketReplicationLocation', bucket, dryRun, () => this.api.getLocations(bucket)),
+      this.cachedLocations(ctx, bucket, dryRun),
       this.sourceLocation(bucket),
       destinationBucket === bucket
         ? Promise.resolve(undefined)
@@ -212,11 +223,7 @@ export class ReplicationService {
   ): Promise<RuleOutcome> {
     const [current, locations, sourceLocation] = await Promise.all([
       this.forward(ctx, 'GetBucketReplication', bucket, dryRun, () => this.api.listRules(bucket)),
-      enabled
-        ? this.forward(ctx, 'GetBucketReplicationLocation', bucket, dryRun, () =>
-            this.api.getLocations(bucket),
-          )
-        : Promise.resolve(undefined),
+      enabled ? this.cachedLocations(ctx, bucket, dryRun) : Promise.resolve(undefined),
       enabled ? this.sourceLocation(bucket) : Promise.resolve(undefined),
     ]);
     const rule = this.findRule(current.rules, bucket, ruleId);
@@ -276,6 +283,17 @@ export class ReplicationService {
   }
 
   // ---- helpers ------------------------------------------------------------------------------
+
+  /** Pre-flight's GetBucketReplicationLocation, answered from the cache when it is fresh (nothing forwarded, nothing audited). */
+  private cachedLocations(
+    ctx: CallContext,
+    bucket: string,
+    dryRun: boolean,
+  ): Promise<{ locations: ReplicationLocationsModel }> {
+    return this.locationsCache.get(bucket, () =>
+      this.forward(ctx, 'GetBucketReplicationLocation', bucket, dryRun, () => this.api.getLocations(bucket)),
+    );
+  }
 
   private findRule(
     rules: readonly ReplicationRuleModel[],
@@ -470,6 +488,9 @@ export class ReplicationService {
       // Also an adapter that throws before it returns a promise: it fails like one that rejects.
       const latencyMs = performance.now() - started;
       const error = toDomainError(thrown);
+      if (operation === 'PutBucketReplication' || operation === 'PutBucketRtc') {
+        this.locationsCache.delete(bucket);
+      }
       const oss = error.details.oss;
       const status = oss?.status ?? ERROR_MAPPING[error.code].httpStatus;
       this.metrics.ossCalls.observe({ operation, outcome: oss?.code ?? String(status) }, latencyMs / 1000);

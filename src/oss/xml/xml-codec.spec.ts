@@ -100,6 +100,22 @@ describe('parseXml', () => {
     expect(childElement(parseXml('<R>\n  <C>\n  </C>\n</R>', 'R'), 'C')).toEqual({});
   });
 
+  it('takes CDATA literally, joined with the text around it', () => {
+    expect(parseXml('<R><A>a&amp;<![CDATA[<b>&amp;]]>c</A></R>', 'R')).toEqual({ A: 'a&<b>&amp;c' });
+  });
+
+  it('keeps repeated children in document order, as arrays, beside single ones', () => {
+    const root = parseXml('<R>\n <A>1</A>\n <B/>\n <A>2</A>\n <A>3</A>\n</R>', 'R');
+    expect(root).toEqual({ A: ['1', '2', '3'], B: '' });
+    // Names of Object.prototype's methods are renamed by fast-xml-parser; they never shadow them.
+    const odd = parseXml('<R><toString>x</toString><valueOf>y</valueOf><ID>1</ID></R>', 'R');
+    expect([childText(odd, 'toString'), childText(odd, 'ID'), typeof odd.valueOf]).toEqual([
+      undefined,
+      '1',
+      'function',
+    ]);
+  });
+
   it('returns an empty string for an empty root', () => {
     expect(parseXmlDocument('<ReplicationConfiguration/>')).toEqual({
       name: 'ReplicationConfiguration',

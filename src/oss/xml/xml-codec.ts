@@ -10,6 +10,9 @@ export interface XmlElement {
 /** Element names JavaScript treats specially; they are renamed on parse so they can never reach a prototype. */
 const RESERVED_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
 const RESERVED_PREFIX = '#reserved:';
+const DTD_PATTERN = /<!(DOCTYPE|ENTITY)/i;
+const TEXT_KEY = '#text';
+const CDATA_KEY = '#cdata';
 
 const PREDEFINED_ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
 
@@ -27,7 +30,15 @@ export function decodeXmlText(value: string): string {
   });
 }
 
+/**
+ * The document in order (`preserveOrder`): one `{ name: children }` or `{ '#text': text }` entry per
+ * node, which `toNode` folds into our shape in one walk. Entities are left alone (`processEntities:
+ * false`: a DTD can never expand) and `decodeXmlText` decodes the predefined ones; CDATA arrives under
+ * its own key and is taken literally. The well-formedness check is `XMLValidator`'s: the parser alone
+ * accepts mismatched and unclosed tags.
+ */
 const parser = new XMLParser({
+  preserveOrder: true,
   ignoreAttributes: true,
   parseTagValue: false,
   parseAttributeValue: false,
@@ -35,32 +46,56 @@ const parser = new XMLParser({
   htmlEntities: false,
   ignoreDeclaration: true,
   ignorePiTags: true,
+  cdataPropName: CDATA_KEY,
   // Text is significant (a prefix `"logs/ "`, an id with a leading space, a blank prefix): nothing is
-  // trimmed. The indentation of pretty-printed XML lands in `#text` keys of elements that have
-  // children, and `dropLayoutText` removes those.
+  // trimmed. The indentation of pretty-printed XML between child elements is dropped by `toNode`.
   trimValues: false,
   removeNSPrefix: false,
   maxNestedTags: 64,
+  // Callbacks get the matcher, not a path string built for every tag.
+  jPath: false,
   transformTagName: (name) => (RESERVED_NAMES.has(name) ? `${RESERVED_PREFIX}${name}` : name),
-  tagValueProcessor: (_name, value) => decodeXmlText(value),
 });
 
-const DTD_PATTERN = /<!(DOCTYPE|ENTITY)/i;
-const TEXT_KEY = '#text';
+/** One entry of the parser's ordered output: an element (its name → its content) or a text/CDATA node. */
+type OrderedEntry = Record<string, OrderedEntry[] | string>;
 
 /**
- * Removes the text that sits between child elements (indentation of pretty-printed XML; OSS never
- * mixes text and elements), in place, so an element is either its exact text or its children.
+ * Folds an element's ordered content into an `XmlNode`: its exact text when it holds no element,
+ * else its child elements (repeated names become arrays, in document order) without the text between
+ * them (indentation of pretty-printed XML; OSS never mixes text and elements).
  */
-function dropLayoutText(node: unknown): void {
-  if (Array.isArray(node)) {
-    node.forEach(dropLayoutText);
-    return;
+function toNode(content: OrderedEntry[]): XmlNode {
+  let text = '';
+  let element: XmlElement | undefined;
+  for (const entry of content) {
+    const textValue = entry[TEXT_KEY];
+    if (textValue !== undefined) {
+      text += decodeXmlText(textValue as string);
+      continue;
+    }
+    const cdata = entry[CDATA_KEY];
+    if (cdata !== undefined) {
+      for (const piece of cdata as OrderedEntry[]) {
+        text += piece[TEXT_KEY] as string;
+      }
+      continue;
+    }
+    for (const name of Object.keys(entry)) {
+      const child = toNode(entry[name] as OrderedEntry[]);
+      element ??= {};
+      // Own properties only: an element may be called `toString` or `valueOf`.
+      const previous = Object.hasOwn(element, name) ? element[name] : undefined;
+      if (previous === undefined) {
+        element[name] = child;
+      } else if (Array.isArray(previous)) {
+        previous.push(child);
+      } else {
+        element[name] = [previous, child];
+      }
+    }
   }
-  if (isElement(node)) {
-    delete node[TEXT_KEY];
-    Object.values(node).forEach(dropLayoutText);
-  }
+  return element ?? text;
 }
 
 /** An element that should hold children but holds only layout whitespace (`<Rule>\n</Rule>`). */
@@ -97,23 +132,25 @@ export function parseXmlDocument(body: string | Buffer): { name: string; content
       `Response body is not well-formed XML (${valid.err.code} at line ${valid.err.line})`,
     );
   }
-  let parsed: unknown;
+  let parsed: OrderedEntry[];
   try {
-    parsed = parser.parse(text);
+    parsed = parser.parse(text) as OrderedEntry[];
   } catch (cause) {
     throw new OssClientError('MalformedResponse', 'Response body could not be parsed as XML', { cause });
   }
-  dropLayoutText(parsed);
-  const names = isElement(parsed) ? Object.keys(parsed) : [];
+  // Text around the root (the newline after the declaration) is layout; what is left are elements.
+  const roots = parsed.filter((entry) => entry[TEXT_KEY] === undefined);
+  const names = roots.length === 1 ? Object.keys(roots[0]) : [];
   if (names.length !== 1) {
-    throw new OssClientError('MalformedResponse', 'Response body has no single XML root element');
+    throw new OssClientError(
+      'MalformedResponse',
+      roots.length > 1
+        ? 'Response body has more than one root element'
+        : 'Response body has no single XML root element',
+    );
   }
   const name = names[0];
-  const content = (parsed as XmlElement)[name];
-  if (Array.isArray(content)) {
-    throw new OssClientError('MalformedResponse', 'Response body has more than one root element');
-  }
-  return { name, content };
+  return { name, content: toNode(roots[0][name] as OrderedEntry[]) };
 }
 
 export function isElement(node: unknown): node is XmlElement {
