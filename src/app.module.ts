@@ -12,6 +12,7 @@ import { MetricsModule } from './metrics/metrics.module.js';
 import { OssBucketRegionResolver } from './oss/adapters/bucket-region-resolver.adapter.js';
 import { OssModule } from './oss/oss.module.js';
 import { ReplicationModule } from './replication/replication.module.js';
+import { RateLimitModule } from './request/rate-limit/rate-limit.module.js';
 
 /** Imports the feature modules; no providers of its own beyond the global filter. */
 @Module({})
@@ -36,6 +37,7 @@ export class AppModule {
         HealthModule,
         MetricsModule,
         AuditModule,
+        RateLimitModule,
         OssModule,
         AuthModule.forRoot({
           imports: [OssModule],

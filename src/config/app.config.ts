@@ -1,3 +1,4 @@
+import { rateLimitTable, type RateLimitTable } from '../request/rate-limit/rate-limit-config.js';
 import { ConfigValidationError, validateEnv, type EnvSchema, type LogLevel } from './env.schema.js';
 
 export interface OssCredentialsConfig {
@@ -24,6 +25,8 @@ export interface AppConfig {
     retry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number; totalBudgetMs: number };
   };
   auth: { principalsFile?: string };
+  /** GATEWAY_RATE_LIMITS as a table; REDIS_URL shares the counters between instances. */
+  rateLimits: { table: RateLimitTable; redisUrl?: string };
   database: { url: string };
   audit: {
     flushIntervalMs: number;
@@ -44,9 +47,16 @@ const SECRET_KEYS = new Set(['accessKeySecret', 'securityToken']);
 /** JSON-safe view of the config with secrets masked, for start-up logs. */
 export function redactConfig(config: AppConfig): unknown {
   return JSON.parse(
-    JSON.stringify({ ...config, rawEnv: undefined }, (key, value: unknown) =>
-      SECRET_KEYS.has(key) && typeof value === 'string' ? '***' : value,
-    ),
+    JSON.stringify({ ...config, rawEnv: undefined }, (key, value: unknown) => {
+      if (typeof value !== 'string') {
+        return value;
+      }
+      if (key === 'redisUrl') {
+        // redis://user:password@host → redis://user:***@host
+        return value.replace(/^(\w+:\/\/[^:@/]*:)[^@/]*@/, '$1***@');
+      }
+      return SECRET_KEYS.has(key) ? '***' : value;
+    }),
   );
 }
 
@@ -94,6 +104,10 @@ export function buildAppConfig(raw: Record<string, string | undefined>): AppConf
       },
     },
     auth: env.GATEWAY_PRINCIPALS_FILE ? { principalsFile: env.GATEWAY_PRINCIPALS_FILE } : {},
+    rateLimits: {
+      table: rateLimitTable(env.GATEWAY_RATE_LIMITS),
+      ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : {}),
+    },
     database: { url: env.DATABASE_URL },
     audit: {
       flushIntervalMs: env.AUDIT_FLUSH_INTERVAL_MS,
