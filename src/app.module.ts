@@ -12,6 +12,7 @@ import { MetricsModule } from './metrics/metrics.module.js';
 import { OssModule } from './upstream/oss.module.js';
 import { ReplicationModule } from './replication/replication.module.js';
 import { RequestModule } from './request/nest/request.module.js';
+import { RateLimitModule } from './request/rate-limit/rate-limit.module.js';
 
 /** Imports the feature modules; no providers of its own beyond the global filter. */
 @Module({})
@@ -38,6 +39,7 @@ export class AppModule {
         HealthModule,
         MetricsModule,
         AuditModule,
+        RateLimitModule,
         OssModule,
         AuthModule,
         RequestModule,

@@ -1,6 +1,7 @@
 import { deepFreeze } from './deep-freeze.js';
 import { checkEmulatorConfig, type EmulatorConfig } from './emulator.config.js';
 import { checkGatewayEnv, ConfigValidationError, type EnvSchema, type LogLevel } from './env.schema.js';
+import { rateLimitTable, type RateLimitTable } from '../request/rate-limit/rate-limit-config.js';
 
 export interface OssCredentialsConfig {
   accessKeyId: string;
@@ -36,6 +37,8 @@ export interface AppConfig {
     };
   };
   readonly auth: { readonly principalsFile?: string };
+  /** GATEWAY_RATE_LIMITS as a table; REDIS_URL shares the counters between instances. */
+  readonly rateLimits: { readonly table: RateLimitTable; readonly redisUrl?: string };
   readonly database: { readonly url: string };
   readonly audit: {
     readonly flushIntervalMs: number;
@@ -67,9 +70,16 @@ const SECRET_KEYS = new Set(['accessKeySecret', 'securityToken']);
 /** JSON-safe view of the config with secrets masked, for start-up logs. */
 export function redactConfig(config: AppConfig): unknown {
   return JSON.parse(
-    JSON.stringify({ ...config, rawEnv: undefined }, (key, value: unknown) =>
-      SECRET_KEYS.has(key) && typeof value === 'string' ? '***' : value,
-    ),
+    JSON.stringify({ ...config, rawEnv: undefined }, (key, value: unknown) => {
+      if (typeof value !== 'string') {
+        return value;
+      }
+      if (key === 'redisUrl') {
+        // redis://user:password@host → redis://user:***@host
+        return value.replace(/^(\w+:\/\/[^:@/]*:)[^@/]*@/, '$1***@');
+      }
+      return SECRET_KEYS.has(key) ? '***' : value;
+    }),
   );
 }
 
@@ -132,6 +142,10 @@ export function buildAppConfig(
       },
     },
     auth: principalsFile ? { principalsFile } : {},
+    rateLimits: {
+      table: rateLimitTable(env.GATEWAY_RATE_LIMITS),
+      ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : {}),
+    },
     database: { url: env.DATABASE_URL },
     audit: {
       flushIntervalMs: env.AUDIT_FLUSH_INTERVAL_MS,

@@ -11,9 +11,11 @@ import {
   Min,
   MinLength,
   ValidateIf,
+  ValidateBy,
   validateSync,
   type ValidationError,
 } from 'class-validator';
+import { DEFAULT_RATE_LIMITS, parseRateLimits } from '../request/rate-limit/rate-limit-config.js';
 
 /** Strings such as "true", "1", "yes" become booleans; anything else stays as given (and fails @IsBoolean). */
 const toBoolean = ({ value }: { value: unknown }): unknown => {
@@ -74,6 +76,24 @@ export class EnvSchema {
   /** Comma-separated IPs/CIDRs whose X-Forwarded-For is honoured. */
   @IsOptional() @IsString() GATEWAY_TRUSTED_PROXIES = '';
   @IsOptional() @IsString() GATEWAY_PRINCIPALS_FILE?: string;
+  /** `class=N/unit[:burst=M]`, comma-separated (DESIGN.md §9); classes not named keep their default. */
+  @IsOptional()
+  @ValidateBy({
+    name: 'isRateLimits',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && parseRateLimits(value).table !== undefined,
+      defaultMessage: (args) =>
+        typeof args?.value === 'string'
+          ? parseRateLimits(args.value).problems.join('; ')
+          : 'must be class=N/unit[:burst=M], comma-separated',
+    },
+  })
+  GATEWAY_RATE_LIMITS = DEFAULT_RATE_LIMITS;
+
+  // ---- shared state across instances (DESIGN.md §7)
+  @IsOptional()
+  @Matches(/^rediss?:\/\/\S+$/, { message: 'must be a redis:// or rediss:// URL' })
+  REDIS_URL?: string;
 
   // ---- OSS upstream
   @IsOptional()

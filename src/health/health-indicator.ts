@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 
 export interface HealthReport {
-  status: 'up' | 'down';
+  /** `degraded`: usable with a reduced guarantee (readiness stays 200, the detail says why); `down` fails readiness. */
+  status: 'up' | 'degraded' | 'down';
   detail?: string;
 }
 

@@ -135,6 +135,7 @@ export class CallerAuthenticator {
       groups: principal.groups,
       authenticatedBy: 'api-key',
       listed: true,
+      ...(principal.rateLimits ? { rateLimits: principal.rateLimits } : {}),
     });
     if (!callers) {
       callers = new Map();
@@ -180,6 +181,7 @@ export class CallerAuthenticator {
         groups: listed.groups,
         authenticatedBy: 'jwt',
         listed: true,
+        ...(listed.rateLimits ? { rateLimits: listed.rateLimits } : {}),
       };
     }
     const fromToken = settings.groupsClaim ? claimGroups(payload[settings.groupsClaim]) : [];

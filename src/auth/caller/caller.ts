@@ -1,4 +1,5 @@
 import type { CompiledPolicySet } from '../ram/index.js';
+import type { RateLimitOverrides } from '../../request/rate-limit/rate-limit-config.js';
 import type { PrincipalType } from '../principals/principal.js';
 
 export type AuthenticationMethod = 'api-key' | 'jwt';
@@ -14,4 +15,6 @@ export interface Caller {
   readonly authenticatedBy: AuthenticationMethod;
   /** Whether the principal is listed in the principals file (false: a JWT user known only by its groups). */
   readonly listed: boolean;
+  /** The principal's own rate limits from the principals file (listed principals only). */
+  readonly rateLimits?: RateLimitOverrides;
 }

@@ -1,3 +1,4 @@
+import type { RateLimitOverrides } from '../../request/rate-limit/rate-limit-config.js';
 import { compilePolicies, type CompiledPolicySet, type PolicyDocument } from '../ram/index.js';
 
 export type PrincipalType = 'service' | 'user' | 'role';
@@ -16,6 +17,8 @@ export interface PrincipalEntry {
   /** Direct policies, then the groups' policies; each name once. */
   readonly policies: readonly NamedPolicy[];
   readonly policySet: CompiledPolicySet;
+  /** The principal's own rate limits (principals file `rateLimits`); other classes use GATEWAY_RATE_LIMITS. */
+  readonly rateLimits?: RateLimitOverrides;
 }
 
 export interface ApiKeyEntry {

@@ -198,4 +198,56 @@ describe(parsePrincipalsFile.name, () => {
     const result = parse('');
     expect(result.ok && result.snapshot.principals.size).toBe(0);
   });
+
+  it("reads a principal's own rate limits (DESIGN.md §9 rateLimits)", () => {
+    const result = parse(`
+principals:
+  - id: batch-service
+    type: service
+    rateLimits: { read: 500/s, write: "20/s:burst=40" }
+  - id: plain
+    type: service
+`);
+    expect(result.ok).toBe(true);
+    if (!result.ok) {
+      return;
+    }
+    expect(result.snapshot.principals.get('batch-service')!.rateLimits).toEqual({
+      read: { rate: 500, per: 1, burst: 500, text: '500/s' },
+      write: { rate: 20, per: 1, burst: 40, text: '20/s:burst=40' },
+    });
+    expect(result.snapshot.principals.get('plain')!.rateLimits).toBeUndefined();
+  });
+
+  it('names each bad rate limit by its path', () => {
+    const problems = problemsOf(`
+principals:
+  - id: a
+    type: service
+    rateLimits: { read: 500/d, anonymous: 5/s, write: 10, simulate: "5/s:burst=1" }
+  - id: b
+    type: service
+    rateLimits: [read]
+`);
+    expect(problems).toEqual([
+      {
+        path: 'principals[0].rateLimits.anonymous',
+        message: 'is not a known element here (allowed: read, write, simulate)',
+      },
+      { path: 'principals[0].rateLimits.read', message: '"500/d": unit "d" must be s, m or h' },
+      {
+        path: 'principals[0].rateLimits.write',
+        message: 'must be a string: N/unit[:burst=M] with unit s, m or h (e.g. 100/s:burst=200)',
+      },
+      {
+        path: 'principals[0].rateLimits.simulate',
+        message: '"5/s:burst=1": burst must be at least the rate (5)',
+      },
+      {
+        path: 'principals[1].rateLimits',
+        message:
+          'must be a mapping of class to N/unit[:burst=M] with unit s, m or h (e.g. 100/s:burst=200), got an array',
+      },
+    ]);
+  });
 });

@@ -8,6 +8,11 @@ import {
   type PolicyDocument,
 } from '../ram/index.js';
 import {
+  parseRateSpec,
+  RATE_SPEC_GRAMMAR,
+  type RateLimitOverrides,
+} from '../../request/rate-limit/rate-limit-config.js';
+import {
   type ApiKeyEntry,
   dedupe,
   type GroupEntry,
@@ -48,7 +53,9 @@ export class PrincipalsFileError extends Error {
 
 const TOP_LEVEL = new Set(['policies', 'groups', 'principals', 'jwt']);
 const GROUP_KEYS = new Set(['policies', 'description']);
-const PRINCIPAL_KEYS = new Set(['id', 'type', 'groups', 'policies', 'apiKeys', 'description']);
+const PRINCIPAL_KEYS = new Set(['id', 'type', 'groups', 'policies', 'apiKeys', 'rateLimits', 'description']);
+/** Classes a principal may set its own limit for (`anonymous` is per source IP, never per principal). */
+const PRINCIPAL_RATE_LIMIT_CLASSES = new Set(['read', 'write', 'simulate']);
 const API_KEY_KEYS = new Set(['id', 'sha256', 'secret']);
 const JWT_KEYS = new Set([
   'issuer',
@@ -270,6 +277,35 @@ function parseGroups(
   return groups;
 }
 
+/** `rateLimits: {read: "500/s", write: "20/s:burst=40"}` (DESIGN.md §9). */
+function parseRateLimitOverrides(
+  value: unknown,
+  path: string,
+  problems: Problems,
+): RateLimitOverrides | undefined {
+  if (value === undefined) {
+    return undefined;
+  }
+  if (!isRecord(value)) {
+    problems.add(path, `must be a mapping of class to ${RATE_SPEC_GRAMMAR}, got ${describeType(value)}`);
+    return undefined;
+  }
+  problems.unknownKeys(value, PRINCIPAL_RATE_LIMIT_CLASSES, path);
+  const overrides: { -readonly [C in keyof RateLimitOverrides]: RateLimitOverrides[C] } = {};
+  for (const [cls, text] of Object.entries(value)) {
+    if (!PRINCIPAL_RATE_LIMIT_CLASSES.has(cls)) {
+      continue;
+    }
+    const spec = typeof text === 'string' ? parseRateSpec(text) : undefined;
+    if (spec?.ok) {
+      overrides[cls as keyof RateLimitOverrides] = spec.value;
+    } else {
+      problems.add(key(path, cls), spec ? spec.problem : `must be a string: ${RATE_SPEC_GRAMMAR}`);
+    }
+  }
+  return Object.freeze(overrides);
+}
+
 interface ParsedKeys {
   apiKeys: Map<string, ApiKeyEntry>;
   plainSecretKeys: string[];
@@ -403,6 +439,7 @@ function parsePrincipals(
     });
     const direct = policyRefs(item.policies, `${path}.policies`, named, id, problems);
     parseApiKeys(item.apiKeys, `${path}.apiKeys`, id, seenKeyIds, keys, problems);
+    const rateLimits = parseRateLimitOverrides(item.rateLimits, `${path}.rateLimits`, problems);
     const memberOf = [...new Set(groupNames)].filter((g) => groups.has(g));
     const policies = dedupe([...direct, ...memberOf.flatMap((g) => groups.get(g)!.policies)]);
     principals.set(id, {
@@ -410,6 +447,7 @@ function parsePrincipals(
       type: type as PrincipalType,
       groups: memberOf,
       policies,
+      ...(rateLimits ? { rateLimits } : {}),
       // Compiled after validation succeeded (below); a placeholder keeps the shape.
       policySet: undefined as never,
     });

@@ -108,8 +108,8 @@ export const ERROR_MAPPING: Record<ErrorCode, ErrorMapping> = {
   },
   [ErrorCode.RateLimited]: {
     httpStatus: 429,
-    publicCode: 'TOO_MANY_REQUESTS',
-    title: 'Too many requests',
+    publicCode: 'RATE_LIMITED',
+    title: 'Rate limit exceeded',
     exposeMessage: true,
   },
   [ErrorCode.UpstreamError]: {
