@@ -24,6 +24,8 @@ export interface AppConfig {
     retry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number; totalBudgetMs: number };
   };
   auth: { principalsFile?: string };
+  /** GraphQL introspection and Playground (`GATEWAY_GRAPHQL_EXPLORER`; default: on in embedded mode only). */
+  graphqlExplorer: boolean;
   database: { url: string };
   audit: {
     flushIntervalMs: number;
@@ -67,8 +69,9 @@ function credentialsFrom(env: EnvSchema): OssCredentialsConfig | undefined {
 export function buildAppConfig(raw: Record<string, string | undefined>): AppConfig {
   const env = validateEnv(raw);
   const credentials = credentialsFrom(env);
+  const mode = credentials ? 'upstream' : 'embedded';
   return {
-    mode: credentials ? 'upstream' : 'embedded',
+    mode,
     server: {
       host: env.HOST,
       port: env.PORT,
@@ -94,6 +97,7 @@ export function buildAppConfig(raw: Record<string, string | undefined>): AppConf
       },
     },
     auth: env.GATEWAY_PRINCIPALS_FILE ? { principalsFile: env.GATEWAY_PRINCIPALS_FILE } : {},
+    graphqlExplorer: (env.GATEWAY_GRAPHQL_EXPLORER ?? (mode === 'embedded' ? 'on' : 'off')) === 'on',
     database: { url: env.DATABASE_URL },
     audit: {
       flushIntervalMs: env.AUDIT_FLUSH_INTERVAL_MS,

@@ -54,6 +54,8 @@ export class EnvSchema {
   /** Comma-separated IPs/CIDRs whose X-Forwarded-For is honoured. */
   @IsOptional() @IsString() GATEWAY_TRUSTED_PROXIES = '';
   @IsOptional() @IsString() GATEWAY_PRINCIPALS_FILE?: string;
+  /** GraphQL introspection and Playground: default `on` in embedded mode, `off` in upstream mode. */
+  @IsOptional() @IsIn(['on', 'off']) GATEWAY_GRAPHQL_EXPLORER?: 'on' | 'off';
 
   // ---- OSS upstream
   @IsOptional()
