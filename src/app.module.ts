@@ -5,6 +5,7 @@ import { GraphQLModule } from '@nestjs/graphql';
 import type { AppConfig } from './config/app.config.js';
 import { ConfigModule } from './config/config.module.js';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter.js';
+import { introspectionOff } from './docs/graphql-explorer.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { HealthModule } from './health/health.module.js';
@@ -28,8 +29,11 @@ export class AppModule {
           driver: ApolloDriver,
           autoSchemaFile: true,
           sortSchema: true,
+          // Playground is served by docs.setup.ts; introspection is refused by the explorer rule (its
+          // message names GATEWAY_GRAPHQL_EXPLORER) rather than by Apollo's own.
           playground: false,
           introspection: true,
+          validationRules: config.graphqlExplorer ? [] : [introspectionOff],
           // Stack traces are logged by the exception filter, never returned to callers.
           includeStacktraceInErrorResponses: false,
           path: '/graphql',

@@ -39,6 +39,8 @@ export interface AppConfig {
   readonly auth: { readonly principalsFile?: string };
   /** GATEWAY_RATE_LIMITS as a table; REDIS_URL shares the counters between instances. */
   readonly rateLimits: { readonly table: RateLimitTable; readonly redisUrl?: string };
+  /** GraphQL introspection and Playground (`GATEWAY_GRAPHQL_EXPLORER`; default: on in embedded mode only). */
+  readonly graphqlExplorer: boolean;
   readonly database: { readonly url: string };
   readonly audit: {
     readonly flushIntervalMs: number;
@@ -114,8 +116,9 @@ export function buildAppConfig(
     throw new ConfigValidationError(problems);
   }
   const principalsFile = overrides.auth?.principalsFile ?? env.GATEWAY_PRINCIPALS_FILE;
+  const mode = credentials ? 'upstream' : 'embedded';
   return deepFreeze({
-    mode: credentials ? 'upstream' : 'embedded',
+    mode,
     server: {
       host: env.HOST,
       port: env.PORT,
@@ -146,6 +149,7 @@ export function buildAppConfig(
       table: rateLimitTable(env.GATEWAY_RATE_LIMITS),
       ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : {}),
     },
+    graphqlExplorer: (env.GATEWAY_GRAPHQL_EXPLORER ?? (mode === 'embedded' ? 'on' : 'off')) === 'on',
     database: { url: env.DATABASE_URL },
     audit: {
       flushIntervalMs: env.AUDIT_FLUSH_INTERVAL_MS,

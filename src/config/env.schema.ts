@@ -94,6 +94,8 @@ export class EnvSchema {
   @IsOptional()
   @Matches(/^rediss?:\/\/\S+$/, { message: 'must be a redis:// or rediss:// URL' })
   REDIS_URL?: string;
+  /** GraphQL introspection and Playground: default `on` in embedded mode, `off` in upstream mode. */
+  @IsOptional() @IsIn(['on', 'off']) GATEWAY_GRAPHQL_EXPLORER?: 'on' | 'off';
 
   // ---- OSS upstream
   @IsOptional()

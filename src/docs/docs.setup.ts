@@ -1,6 +1,9 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { sendProblem } from '../common/errors/all-exceptions.filter.js';
+import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
 import type { AppConfig } from '../config/app.config.js';
+import { PLAYGROUND_OFF_MESSAGE } from './graphql-explorer.js';
 import { buildOpenApiDocument, serializeOpenApi } from './openapi.js';
 import { loadPlaygroundAssets, renderPlayground } from './playground.js';
 import { serveAssets } from './static-assets.js';
@@ -47,13 +50,18 @@ function securityHeaders(csp: string): Record<string, string> {
 /**
  * Registers the API documentation surfaces on the app's Fastify instance:
  * - `GET /docs` (Swagger UI from `swagger-ui-dist`), `GET /docs/openapi.json` (the OpenAPI document);
- * - `GET /graphql` from a browser → GraphQL Playground, with its assets under `/graphql/playground/…`.
+ * - `GET /graphql` from a browser → GraphQL Playground, with its assets under `/graphql/playground/…`,
+ *   when the GraphQL explorer is on (`GATEWAY_GRAPHQL_EXPLORER`); off, that request is a 404 problem
+ *   saying how to turn it on, and the assets are not served.
  *
  * They are raw Fastify routes and one `onRequest` hook, not Nest handlers: they serve fixed public
  * files and never reach the guard, so the permission snapshot (which lists Nest handlers) is not
  * affected. Call before `app.init()`/`listen()`; a second call on the same app does nothing.
  */
-export function setupDocs(app: NestFastifyApplication, config: Pick<AppConfig, 'mode'>): void {
+export function setupDocs(
+  app: NestFastifyApplication,
+  config: Pick<AppConfig, 'mode' | 'graphqlExplorer'>,
+): void {
   const fastify = app.getHttpAdapter().getInstance();
   if (configured.has(fastify)) {
     return;
@@ -84,6 +92,16 @@ export function setupDocs(app: NestFastifyApplication, config: Pick<AppConfig, '
   serveAssets(fastify, loadSwaggerUiAssets());
 
   // GraphQL Playground.
+  if (!config.graphqlExplorer) {
+    fastify.addHook('onRequest', (req: FastifyRequest, reply: FastifyReply, done: () => void) => {
+      if (wantsPlayground(req.method, req.url, req.headers.accept)) {
+        sendProblem(reply, new DomainError(ErrorCode.RouteNotFound, PLAYGROUND_OFF_MESSAGE), req.id);
+        return;
+      }
+      done();
+    });
+    return;
+  }
   const page = renderPlayground({ endpoint: GRAPHQL_PATH, embedded: config.mode === 'embedded' });
   const pageHeaders = securityHeaders(page.contentSecurityPolicy);
   fastify.addHook('onRequest', (req: FastifyRequest, reply: FastifyReply, done: () => void) => {

@@ -491,6 +491,7 @@ describe('callers behind a trusted proxy and JWT callers', () => {
   let file: PrincipalsFile;
   let t: TestApp;
   const officeOnly = principalWithKey('office-service', {
+    jwtSubjects: ['office-service'],
     policies: [
       policy(
         allow('gateway:SimulatePolicy', '*', {
@@ -542,7 +543,7 @@ describe('callers behind a trusted proxy and JWT callers', () => {
     expect(res.body.authorization.decision).toBe('ImplicitDeny');
   });
 
-  it('maps a JWT subject to the listed principal', async () => {
+  it('maps a JWT subject to the listed principal that names it in jwtSubjects', async () => {
     const res = await t.request.get('/v1/me').set('authorization', `Bearer ${token}`).expect(200);
     expect(res.body).toEqual({ id: 'office-service', type: 'service', groups: [], authenticatedBy: 'jwt' });
   });

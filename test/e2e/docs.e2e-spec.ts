@@ -149,6 +149,8 @@ describe('API documentation (OpenAPI, Swagger UI, GraphQL Playground)', () => {
       OSS_ACCESS_KEY_ID: 'docs-test',
       OSS_ACCESS_KEY_SECRET: 'docs-test-secret',
       OSS_ENDPOINT: '127.0.0.1:9',
+      // Upstream mode serves Playground only when asked to (graphql-explorer.e2e-spec.ts has the default).
+      GATEWAY_GRAPHQL_EXPLORER: 'on',
     });
     app = await createApp(config, { logger: false });
     setupDocs(app, config);

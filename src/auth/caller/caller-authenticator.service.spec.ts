@@ -2,9 +2,11 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { GatewayRequest } from '../../common/request-context/request-facts.js';
 import { DomainError, ErrorCode } from '../../common/errors/domain-error.js';
 import {
+  hmacForgedToken,
   newSigningKey,
   serveJwks,
   signToken,
+  unsignedToken,
   TEST_AUDIENCE,
   TEST_ISSUER,
   type JwksServer,
@@ -233,6 +235,151 @@ describe(CallerAuthenticator.name, () => {
       const token = await signToken(key, { issuedAt: NOW });
       expect((await rejection(authenticator.authenticateHeaders(bearer(token)))).message).toMatch(/"sub"/);
     });
+
+    it('rejects an HS256 token signed with the public key as the HMAC secret', async () => {
+      const forged = await hmacForgedToken(key, { subject: 'portal-user', issuedAt: NOW });
+      expect((await rejection(authenticator.authenticateHeaders(bearer(forged)))).message).toMatch(
+        /algorithm is not accepted/,
+      );
+    });
+
+    it('rejects an unsigned token (alg none), with or without a signature part', async () => {
+      const unsigned = unsignedToken({ subject: 'portal-user', issuedAt: NOW });
+      await rejection(authenticator.authenticateHeaders(bearer(unsigned)));
+      expect((await rejection(authenticator.authenticateHeaders(bearer(`${unsigned}AAAA`)))).message).toMatch(
+        /algorithm is not accepted/,
+      );
+    });
+
+    it('rejects a token without exp', async () => {
+      const token = await signToken(key, { subject: 'portal-user', issuedAt: NOW, expiresAt: null });
+      expect((await rejection(authenticator.authenticateHeaders(bearer(token)))).message).toMatch(
+        /no "exp" claim/,
+      );
+    });
+
+    it('rejects a lifetime over the default 24 h, measured from iat, or from now without iat', async () => {
+      const longLived = await signToken(key, {
+        subject: 'portal-user',
+        issuedAt: new Date(NOW.getTime() - 3_600_000),
+        expiresAt: new Date(NOW.getTime() + 24 * 3_600_000),
+      });
+      expect((await rejection(authenticator.authenticateHeaders(bearer(longLived)))).message).toMatch(
+        /lifetime is longer than the 86400 s/,
+      );
+      const noIat = await signToken(key, {
+        subject: 'portal-user',
+        issuedAt: null,
+        expiresAt: new Date(NOW.getTime() + 25 * 3_600_000),
+      });
+      await rejection(authenticator.authenticateHeaders(bearer(noIat)));
+      const futureIat = await signToken(key, {
+        subject: 'portal-user',
+        issuedAt: new Date(NOW.getTime() + 24 * 3_600_000),
+        expiresAt: new Date(NOW.getTime() + 25 * 3_600_000),
+      });
+      await rejection(authenticator.authenticateHeaders(bearer(futureIat)));
+      const fullDay = await signToken(key, {
+        subject: 'portal-user',
+        issuedAt: NOW,
+        expiresAt: new Date(NOW.getTime() + 24 * 3_600_000),
+      });
+      await expect(authenticator.authenticateHeaders(bearer(fullDay))).resolves.toMatchObject({
+        principalId: 'portal-user',
+      });
+    });
+
+    it('accepts a subject of 256 characters and rejects one of 257', async () => {
+      const longest = await signToken(key, { subject: 's'.repeat(256), issuedAt: NOW });
+      await expect(authenticator.authenticateHeaders(bearer(longest))).resolves.toMatchObject({
+        principalId: 's'.repeat(256),
+      });
+      const tooLong = await signToken(key, { subject: 's'.repeat(257), issuedAt: NOW });
+      expect((await rejection(authenticator.authenticateHeaders(bearer(tooLong)))).message).toMatch(
+        /"sub" claim must be 1-256 characters/,
+      );
+    });
+  });
+
+  describe('JWT subjects and listed principals', () => {
+    let key: SigningKey;
+    let authenticator: CallerAuthenticator;
+    const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+    beforeAll(async () => {
+      key = await newSigningKey();
+      authenticator = authenticatorFor({
+        groups: { readers: { policies: ['AliyunOSSReadOnlyAccess'] } },
+        principals: [
+          { id: 'billing-service', type: 'service', policies: ['AliyunOSSFullAccess'] },
+          {
+            id: 'portal-backend',
+            type: 'service',
+            policies: ['GatewayAdministratorAccess'],
+            jwtSubjects: ['client:portal-7'],
+          },
+          { id: 'carol', type: 'user', policies: ['AliyunOSSFullAccess'], jwtSubjects: [] },
+        ],
+        jwt: {
+          issuer: TEST_ISSUER,
+          audience: TEST_AUDIENCE,
+          publicKey: key.publicPem,
+          groupsClaim: 'groups',
+          maxLifetime: '2h',
+        },
+      });
+    });
+
+    it("never gives a token a service principal's policies because its sub equals the id", async () => {
+      const token = await signToken(key, {
+        subject: 'billing-service',
+        issuedAt: NOW,
+        claims: { groups: ['readers'] },
+      });
+      const caller = await authenticator.authenticateHeaders(bearer(token));
+      expect(caller).toMatchObject({
+        principalId: 'billing-service',
+        type: 'user',
+        groups: ['readers'],
+        listed: false,
+      });
+      expect(evaluate(caller.policySet, { action: 'oss:PutBucketRtc', resource: '*' }).decision).toBe(
+        'ImplicitDeny',
+      );
+    });
+
+    it('maps a subject named in jwtSubjects to its principal', async () => {
+      const token = await signToken(key, { subject: 'client:portal-7', issuedAt: NOW });
+      const caller = await authenticator.authenticateHeaders(bearer(token));
+      expect(caller).toMatchObject({
+        principalId: 'portal-backend',
+        type: 'service',
+        authenticatedBy: 'jwt',
+        listed: true,
+      });
+      expect(evaluate(caller.policySet, { action: 'gateway:ListAuditEvents', resource: '*' }).decision).toBe(
+        'Allow',
+      );
+    });
+
+    it("does not map a user's own id when it lists its jwtSubjects (an empty list maps none)", async () => {
+      const token = await signToken(key, { subject: 'carol', issuedAt: NOW });
+      expect(await authenticator.authenticateHeaders(bearer(token))).toMatchObject({
+        principalId: 'carol',
+        listed: false,
+      });
+    });
+
+    it('applies the configured jwt.maxLifetime', async () => {
+      const threeHours = await signToken(key, {
+        subject: 'client:portal-7',
+        issuedAt: NOW,
+        expiresAt: new Date(NOW.getTime() + 3 * 3_600_000),
+      });
+      expect((await rejection(authenticator.authenticateHeaders(bearer(threeHours)))).message).toMatch(
+        /7200 s/,
+      );
+    });
   });
 
   describe('JWT with a JWKS URL', () => {
@@ -241,7 +388,7 @@ describe(CallerAuthenticator.name, () => {
     let authenticator: CallerAuthenticator;
 
     beforeAll(async () => {
-      key = await newSigningKey('jwks-key');
+      key = await newSigningKey('jwks-key', 'RS256');
       jwks = await serveJwks([key]);
       authenticator = authenticatorFor({
         principals: [{ id: 'svc', type: 'service', policies: ['AliyunOSSFullAccess'] }],
@@ -267,6 +414,24 @@ describe(CallerAuthenticator.name, () => {
       const stranger = await newSigningKey('unknown-kid');
       const token = await signToken(stranger, { subject: 'svc', issuedAt: NOW });
       await rejection(authenticator.authenticateHeaders({ authorization: `Bearer ${token}` }));
+    });
+
+    it('rejects forged HS256 and alg none tokens as invalid, not as an unavailable key set', async () => {
+      const forged = await hmacForgedToken(key, { subject: 'svc', issuedAt: NOW });
+      const unsigned = `${unsignedToken({ subject: 'svc', issuedAt: NOW }, key.kid)}AAAA`;
+      for (const token of [forged, unsigned]) {
+        const error = await rejection(
+          authenticator.authenticateHeaders({ authorization: `Bearer ${token}` }),
+        );
+        expect(error.message).toMatch(/algorithm is not accepted/);
+      }
+    });
+
+    it('rejects an ES256 token carrying the kid of the RSA key', async () => {
+      const ec = await newSigningKey('jwks-key', 'ES256');
+      const token = await signToken(ec, { subject: 'svc', issuedAt: NOW });
+      const error = await rejection(authenticator.authenticateHeaders({ authorization: `Bearer ${token}` }));
+      expect(error.message).toMatch(/no key of the identity provider matches/);
     });
   });
 

@@ -4,6 +4,7 @@ import { DomainError, ErrorCode } from '../../common/errors/domain-error.js';
 import type { GatewayRequest } from '../../common/request-context/request-facts.js';
 import { AUTH_CLOCK, type Clock } from '../clock.js';
 import type { PrincipalsSnapshot } from '../principals/principal.js';
+import { isSubjectLike, MAX_SUBJECT_LENGTH } from '../principals/principals-file.js';
 import { PrincipalsStore } from '../principals/principals-store.js';
 import type { Caller } from './caller.js';
 import { type PresentedCredential, presentedCredential } from './credentials.js';
@@ -28,9 +29,10 @@ function claimGroups(value: unknown): string[] {
 
 /**
  * Turns the credentials of a request into a Caller: an API key (looked up by the sha256 of the
- * secret, digest compared in constant time) or a JWT (verified with jose, mapped to a principal by
- * `principalClaim`; users not in the file get the policies of their `groupsClaim` groups that exist
- * in the file). Failures are 401 `Unauthenticated` and never echo the credential; a key set that
+ * secret, digest compared in constant time) or a JWT (verified with jose; its `principalClaim` acts
+ * as a listed principal only through the file's JWT subject mapping — `jwtSubjects`, or a user
+ * principal's own id — and any other subject is a user with the policies of its `groupsClaim` groups
+ * that exist in the file). Failures are 401 `Unauthenticated` and never echo the credential; a key set that
  * cannot be fetched is the identity provider's failure, 503 `IdentityProviderUnavailable`.
  *
  * One request authenticates once: the result (or failure) is memoised per request, so the many field
@@ -172,7 +174,14 @@ export class CallerAuthenticator {
     if (typeof subject !== 'string' || subject === '') {
       throw unauthenticated(`The bearer token is not valid: it has no "${settings.principalClaim}" claim.`);
     }
-    const listed = snapshot.principals.get(subject);
+    if (!isSubjectLike(subject)) {
+      throw unauthenticated(
+        `The bearer token is not valid: its "${settings.principalClaim}" claim must be 1-${MAX_SUBJECT_LENGTH} characters without control characters or surrounding whitespace.`,
+      );
+    }
+    // JWT subjects live in their own namespace: only the file's mapping makes one a listed principal.
+    const mapped = snapshot.jwtSubjects.get(subject);
+    const listed = mapped === undefined ? undefined : snapshot.principals.get(mapped);
     if (listed) {
       return {
         principalId: listed.id,

@@ -16,12 +16,17 @@ export class TokenRejected extends Error {
 
 type RemoteKeySet = ReturnType<typeof createRemoteJWKSet>;
 
+/** What is wrong with a token, from jose's error (every jose error is the token's fault here). */
 function reasonOf(error: unknown): TokenRejected {
   if (error instanceof errors.JWTExpired) {
     return new TokenRejected('the token has expired');
   }
   if (error instanceof errors.JWTClaimValidationFailed) {
-    return new TokenRejected(`the token's "${error.claim}" claim is not accepted`);
+    return new TokenRejected(
+      error.reason === 'missing'
+        ? `the token has no "${error.claim}" claim`
+        : `the token's "${error.claim}" claim is not accepted`,
+    );
   }
   if (error instanceof errors.JWSSignatureVerificationFailed) {
     return new TokenRejected('the token signature is not valid');
@@ -39,32 +44,58 @@ function reasonOf(error: unknown): TokenRejected {
 }
 
 /**
- * The remote key set, with every failure to fetch it (unreachable, timeout, a non-200 answer, a body
- * that is no key set) told apart from a token no published key matches: jose reports a non-200
- * answer as a plain JOSEError, like a malformed token.
+ * Whether an error of the remote key set means it could not be fetched: a timeout, a body that is no
+ * key set, a non-200 answer or a body that is not JSON (jose reports both as a bare JOSEError), a
+ * network error (undici's `TypeError: fetch failed`), or a published key that cannot be imported.
+ * The errors a token causes are jose's specific ones: an algorithm no key set member has (HS256,
+ * `none`: JOSENotSupported), or no / several matching keys.
  */
+function isKeySetFailure(error: unknown): boolean {
+  if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid) {
+    return true;
+  }
+  if (error instanceof errors.JOSEError) {
+    return error.constructor === errors.JOSEError;
+  }
+  return true;
+}
+
+/** The remote key set, with its fetch failures told apart from tokens it has no key for. */
 function fetchFailuresMarked(keySet: RemoteKeySet): JWTVerifyGetKey {
   return async (header, token) => {
     try {
       return await keySet(header, token);
     } catch (error) {
-      if (
-        error instanceof errors.JWKSNoMatchingKey ||
-        error instanceof errors.JWKSMultipleMatchingKeys ||
-        error instanceof errors.JOSENotSupported
-      ) {
-        throw error;
+      if (isKeySetFailure(error)) {
+        throw new TokenRejected('the identity provider key set cannot be fetched', true);
       }
-      throw new TokenRejected('the identity provider key set cannot be fetched', true);
+      throw error;
     }
   };
 }
 
 /**
+ * The lifetime rule of DESIGN §9: a token's lifetime is `exp - iat`, and never less than what is
+ * left of it (`exp - now`), so a token without `iat` (or with an `iat` in the future) cannot outlive
+ * `jwt.maxLifetime` either. The clock tolerance applies, as it does to `exp` and `nbf`.
+ */
+function checkLifetime(payload: JWTPayload, settings: JwtSettings, now: Date): void {
+  const exp = payload.exp!;
+  const nowSeconds = Math.floor(now.getTime() / 1000);
+  const from = payload.iat === undefined ? nowSeconds : Math.min(payload.iat, nowSeconds);
+  if (exp - from > settings.maxLifetimeSeconds + settings.clockToleranceSeconds) {
+    throw new TokenRejected(
+      `the token's lifetime is longer than the ${settings.maxLifetimeSeconds} s this gateway accepts`,
+    );
+  }
+}
+
+/**
  * Verifies JWTs against the principals file's `jwt` settings with jose: signature (a JWKS URL, fetched
- * and cached by jose's remote key set, or a static SPKI public key), issuer, audience, expiry and
- * not-before with the configured clock tolerance. Key sets are kept across principals-file reloads as
- * long as the URL stays the same.
+ * and cached by jose's remote key set, or a static SPKI public key), algorithms pinned to the key
+ * type (asymmetric only; see jwt-algorithms.ts), issuer, audience, `exp` required, expiry and
+ * not-before with the configured clock tolerance, and the lifetime bound. Key sets are kept across
+ * principals-file reloads as long as the URL stays the same.
  */
 export class JwtVerifier {
   private readonly remoteSets = new Map<string, RemoteKeySet>();
@@ -76,22 +107,21 @@ export class JwtVerifier {
       audience: [...settings.audience],
       clockTolerance: settings.clockToleranceSeconds,
       currentDate: now,
-      ...(settings.algorithms ? { algorithms: [...settings.algorithms] } : {}),
+      // Checked on the header before any key is looked up: HS*, `none` and the like never get further.
+      algorithms: [...settings.algorithms],
+      requiredClaims: ['exp'],
     };
+    let payload: JWTPayload;
     try {
-      if (settings.jwksUrl !== undefined) {
-        const { payload } = await jwtVerify(
-          token,
-          fetchFailuresMarked(this.remoteSet(settings.jwksUrl)),
-          options,
-        );
-        return payload;
-      }
-      const { payload } = await jwtVerify(token, this.staticKey(settings.publicKey!), options);
-      return payload;
+      ({ payload } =
+        settings.jwksUrl !== undefined
+          ? await jwtVerify(token, fetchFailuresMarked(this.remoteSet(settings.jwksUrl)), options)
+          : await jwtVerify(token, this.staticKey(settings.publicKey!), options));
     } catch (error) {
       throw error instanceof TokenRejected ? error : reasonOf(error);
     }
+    checkLifetime(payload, settings, now);
+    return payload;
   }
 
   private remoteSet(url: string): RemoteKeySet {

@@ -42,10 +42,17 @@ export interface JwtSettings {
   readonly jwksUrl?: string;
   /** SPKI PEM. */
   readonly publicKey?: string;
-  readonly algorithms?: readonly string[];
+  /**
+   * The algorithms a token may use: the file's `algorithms` (or every asymmetric algorithm), narrowed
+   * to those the static `publicKey` verifies. With a JWKS URL, jose also pins each key set member to
+   * the algorithms of its `kty`/`crv`/`alg`.
+   */
+  readonly algorithms: readonly string[];
   readonly principalClaim: string;
   readonly groupsClaim?: string;
   readonly clockToleranceSeconds: number;
+  /** The longest lifetime a token may have (`jwt.maxLifetime`, default 24 h). */
+  readonly maxLifetimeSeconds: number;
 }
 
 const GROUP_SET_CACHE_LIMIT = 1024;
@@ -65,6 +72,12 @@ export class PrincipalsSnapshot {
     /** sha256 of the file text (identifies the version in logs). */
     readonly fingerprint: string,
     readonly loadedAt: Date,
+    /**
+     * JWT subject → the listed principal it acts as: the subjects a principal names in `jwtSubjects`,
+     * and a `user` principal without `jwtSubjects` under its own id. No other subject maps to a
+     * listed principal (JWT subjects live in their own namespace, DESIGN §9).
+     */
+    readonly jwtSubjects: ReadonlyMap<string, string> = new Map(),
   ) {}
 
   static empty(now = new Date()): PrincipalsSnapshot {

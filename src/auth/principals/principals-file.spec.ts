@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { evaluate } from '../ram/index.js';
@@ -186,6 +187,104 @@ describe(parsePrincipalsFile.name, () => {
       'jwt.audience',
       'jwt.jwksUrl',
       'jwt.publicKey',
+    ]);
+  });
+
+  it('pins the algorithms: asymmetric only, and narrowed to what a static public key verifies', () => {
+    const ec = generateKeyPairSync('ec', { namedCurve: 'P-384' }).publicKey.export({
+      type: 'spki',
+      format: 'pem',
+    }) as string;
+    const base = { issuer: 'https://idp', audience: 'gw' };
+    const pinned = parse({ jwt: { ...base, publicKey: ec } });
+    expect(pinned.ok && pinned.snapshot.jwt?.algorithms).toEqual(['ES384']);
+    const jwks = parse({ jwt: { ...base, jwksUrl: 'https://idp/jwks', algorithms: ['RS256', 'EdDSA'] } });
+    expect(jwks.ok && jwks.snapshot.jwt?.algorithms).toEqual(['RS256', 'EdDSA']);
+    expect(
+      problemsOf({ jwt: { ...base, jwksUrl: 'https://idp/jwks', algorithms: ['HS256', 'XS1'] } }).map(
+        (p) => p.message,
+      ),
+    ).toEqual([
+      'must not include "HS256": tokens are verified with public keys, never HMAC secrets',
+      expect.stringMatching(/^unknown algorithm "XS1" \(one of RS256, .*EdDSA/),
+    ]);
+    expect(problemsOf({ jwt: { ...base, publicKey: ec, algorithms: ['RS256'] } })).toEqual([
+      {
+        path: 'jwt.algorithms',
+        message: 'none of them verifies with the publicKey, which verifies ES384',
+      },
+    ]);
+    const weak = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({
+      type: 'spki',
+      format: 'pem',
+    }) as string;
+    expect(problemsOf({ jwt: { ...base, publicKey: weak } })[0]).toEqual({
+      path: 'jwt.publicKey',
+      message: 'must be an RSA key of at least 2048 bits (this one has 1024)',
+    });
+  });
+
+  it('reads jwt.maxLifetime as seconds or a duration with a unit (default 24 h, at most 30 days)', () => {
+    const base = { issuer: 'https://idp', audience: 'gw', jwksUrl: 'https://idp/jwks' };
+    const lifetime = (maxLifetime?: unknown) => {
+      const result = parse({ jwt: { ...base, ...(maxLifetime === undefined ? {} : { maxLifetime }) } });
+      return result.ok ? result.snapshot.jwt?.maxLifetimeSeconds : result.problems.map((p) => p.path);
+    };
+    expect(lifetime()).toBe(86_400);
+    expect(lifetime(900)).toBe(900);
+    expect(lifetime('90m')).toBe(5_400);
+    expect(lifetime('12h')).toBe(43_200);
+    expect(lifetime('7d')).toBe(604_800);
+    expect(lifetime('31d')).toEqual(['jwt.maxLifetime']);
+    expect(lifetime(0)).toEqual(['jwt.maxLifetime']);
+    expect(lifetime('soon')).toEqual(['jwt.maxLifetime']);
+  });
+
+  it("maps JWT subjects: jwtSubjects of any principal, and a user's own id unless it lists its own", () => {
+    const result = parse({
+      principals: [
+        { id: 'billing-service', type: 'service' },
+        { id: 'ci', type: 'role', jwtSubjects: ['repo:org/app'] },
+        { id: 'alice', type: 'user' },
+        { id: 'bob', type: 'user', jwtSubjects: ['auth0|bob'] },
+      ],
+    });
+    expect(result.ok && [...result.snapshot.jwtSubjects]).toEqual([
+      ['repo:org/app', 'ci'],
+      ['auth0|bob', 'bob'],
+      ['alice', 'alice'],
+    ]);
+  });
+
+  it('validates jwtSubjects: a list of bounded strings, each mapped once', () => {
+    const problems = problemsOf({
+      principals: [
+        { id: 'a', type: 'service', jwtSubjects: ['shared', 's'.repeat(257), 7] },
+        { id: 'b', type: 'service', jwtSubjects: ['shared'] },
+        { id: 'c', type: 'service', jwtSubjects: 'c' },
+        { id: 'dave', type: 'user' },
+        { id: 'e', type: 'service', jwtSubjects: ['dave'] },
+      ],
+    });
+    expect(problems).toEqual([
+      {
+        path: 'principals[0].jwtSubjects[1]',
+        message: 'must be a JWT subject: 1-256 characters, no control characters or surrounding whitespace',
+      },
+      {
+        path: 'principals[0].jwtSubjects[2]',
+        message: 'must be a JWT subject: 1-256 characters, no control characters or surrounding whitespace',
+      },
+      {
+        path: 'principals[1].jwtSubjects[0]',
+        message: 'JWT subject "shared" is already mapped at principals[0].jwtSubjects[0]',
+      },
+      { path: 'principals[2].jwtSubjects', message: 'must be a list of JWT subjects, got a string' },
+      {
+        path: 'principals[4].jwtSubjects[0]',
+        message:
+          'JWT subject "dave" is the id of the user principal at principals[3], which tokens with that subject act as; give principals[3] its own jwtSubjects (an empty list maps none)',
+      },
     ]);
   });
 

@@ -1,4 +1,4 @@
-import { createHash, createPublicKey } from 'node:crypto';
+import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { parseDocument } from 'yaml';
 import {
   BUILTIN_POLICIES,
@@ -7,6 +7,7 @@ import {
   parsePolicyDocument,
   type PolicyDocument,
 } from '../ram/index.js';
+import { algorithmsForKey, JWT_ALGORITHMS, MIN_RSA_KEY_BITS } from './jwt-algorithms.js';
 import {
   parseRateSpec,
   RATE_SPEC_GRAMMAR,
@@ -53,7 +54,16 @@ export class PrincipalsFileError extends Error {
 
 const TOP_LEVEL = new Set(['policies', 'groups', 'principals', 'jwt']);
 const GROUP_KEYS = new Set(['policies', 'description']);
-const PRINCIPAL_KEYS = new Set(['id', 'type', 'groups', 'policies', 'apiKeys', 'rateLimits', 'description']);
+const PRINCIPAL_KEYS = new Set([
+  'id',
+  'type',
+  'groups',
+  'policies',
+  'apiKeys',
+  'rateLimits',
+  'jwtSubjects',
+  'description',
+]);
 /** Classes a principal may set its own limit for (`anonymous` is per source IP, never per principal). */
 const PRINCIPAL_RATE_LIMIT_CLASSES = new Set(['read', 'write', 'simulate']);
 const API_KEY_KEYS = new Set(['id', 'sha256', 'secret']);
@@ -66,6 +76,7 @@ const JWT_KEYS = new Set([
   'principalClaim',
   'groupsClaim',
   'clockToleranceSeconds',
+  'maxLifetime',
 ]);
 const POLICY_NAME = /^[A-Za-z0-9._-]{1,128}$/;
 const GROUP_NAME = /^[A-Za-z0-9._:@-]{1,128}$/;
@@ -74,6 +85,12 @@ const SHA256_HEX = /^[0-9a-fA-F]{64}$/;
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
 export const MIN_PLAIN_SECRET_LENGTH = 8;
+/** Principal ids and JWT subjects: 1-256 characters (DESIGN §9). */
+export const MAX_SUBJECT_LENGTH = 256;
+export const DEFAULT_JWT_MAX_LIFETIME_SECONDS = 24 * 3600;
+const MAX_JWT_MAX_LIFETIME_SECONDS = 30 * 24 * 3600;
+const DURATION = /^(\d{1,9})\s*(s|m|h|d)?$/;
+const DURATION_UNIT_SECONDS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d: 86400 };
 const MAX_FILE_CHARS = 4 * 1024 * 1024;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -105,6 +122,17 @@ class Problems {
       }
     }
   }
+}
+
+/** Principal ids and JWT subjects: 1-256 characters, no control characters or surrounding whitespace. */
+export function isSubjectLike(value: unknown): value is string {
+  return (
+    typeof value === 'string' &&
+    value !== '' &&
+    value.length <= MAX_SUBJECT_LENGTH &&
+    !CONTROL.test(value) &&
+    value.trim() === value
+  );
 }
 
 function describeType(value: unknown): string {
@@ -386,11 +414,77 @@ function parseApiKeys(
   });
 }
 
+/** A JWT subject mapped to a principal, with where the file says so (for problem messages). */
+interface SubjectMapping {
+  principalId: string;
+  path: string;
+}
+
+/** `jwtSubjects: [...]`: the JWT subjects that act as this principal, each unique across the file. */
+function parseJwtSubjects(
+  value: unknown,
+  path: string,
+  principalId: string,
+  subjects: Map<string, SubjectMapping>,
+  problems: Problems,
+): void {
+  if (!Array.isArray(value)) {
+    problems.add(path, `must be a list of JWT subjects, got ${describeType(value)}`);
+    return;
+  }
+  value.forEach((subject: unknown, i) => {
+    const itemPath = `${path}[${i}]`;
+    if (!isSubjectLike(subject)) {
+      problems.add(
+        itemPath,
+        `must be a JWT subject: 1-${MAX_SUBJECT_LENGTH} characters, no control characters or surrounding whitespace`,
+      );
+      return;
+    }
+    const previous = subjects.get(subject);
+    if (previous) {
+      problems.add(itemPath, `JWT subject "${subject}" is already mapped at ${previous.path}`);
+      return;
+    }
+    subjects.set(subject, { principalId, path: itemPath });
+  });
+}
+
+/**
+ * Which listed principal a JWT subject acts as (DESIGN §9): the subjects of every `jwtSubjects`, and
+ * each `user` principal without `jwtSubjects` under its own id. A `service` or `role` principal is
+ * never reached by a token unless it names the subject; an explicit mapping that takes a user's id
+ * would make that id ambiguous and is a problem.
+ */
+function jwtSubjectMap(
+  explicit: ReadonlyMap<string, SubjectMapping>,
+  usersById: ReadonlyMap<string, string>,
+  problems: Problems,
+): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const [subject, { principalId }] of explicit) {
+    map.set(subject, principalId);
+  }
+  for (const [id, path] of usersById) {
+    const clash = explicit.get(id);
+    if (clash) {
+      problems.add(
+        clash.path,
+        `JWT subject "${id}" is the id of the user principal at ${path}, which tokens with that subject act as; give ${path} its own jwtSubjects (an empty list maps none)`,
+      );
+    } else {
+      map.set(id, id);
+    }
+  }
+  return map;
+}
+
 function parsePrincipals(
   value: unknown,
   named: ReadonlyMap<string, PolicyDocument>,
   groups: ReadonlyMap<string, GroupEntry>,
   keys: ParsedKeys,
+  jwtSubjects: Map<string, string>,
   problems: Problems,
 ): Map<string, PrincipalEntry> {
   const principals = new Map<string, PrincipalEntry>();
@@ -403,6 +497,9 @@ function parsePrincipals(
   }
   const seenIds = new Map<string, string>();
   const seenKeyIds = new Map<string, string>();
+  const explicitSubjects = new Map<string, SubjectMapping>();
+  /** User principals without `jwtSubjects`, whose own id is their JWT subject: id → path. */
+  const usersById = new Map<string, string>();
   value.forEach((item: unknown, i) => {
     const path = `principals[${i}]`;
     if (!isRecord(item)) {
@@ -411,10 +508,10 @@ function parsePrincipals(
     }
     problems.unknownKeys(item, PRINCIPAL_KEYS, path);
     const id = item.id;
-    if (typeof id !== 'string' || id === '' || id.length > 256 || CONTROL.test(id) || id.trim() !== id) {
+    if (!isSubjectLike(id)) {
       problems.add(
         `${path}.id`,
-        'is required: 1-256 characters, no control characters or surrounding whitespace',
+        `is required: 1-${MAX_SUBJECT_LENGTH} characters, no control characters or surrounding whitespace`,
       );
       return;
     }
@@ -440,6 +537,11 @@ function parsePrincipals(
     const direct = policyRefs(item.policies, `${path}.policies`, named, id, problems);
     parseApiKeys(item.apiKeys, `${path}.apiKeys`, id, seenKeyIds, keys, problems);
     const rateLimits = parseRateLimitOverrides(item.rateLimits, `${path}.rateLimits`, problems);
+    if (item.jwtSubjects !== undefined) {
+      parseJwtSubjects(item.jwtSubjects, `${path}.jwtSubjects`, id, explicitSubjects, problems);
+    } else if (type === 'user') {
+      usersById.set(id, path);
+    }
     const memberOf = [...new Set(groupNames)].filter((g) => groups.has(g));
     const policies = dedupe([...direct, ...memberOf.flatMap((g) => groups.get(g)!.policies)]);
     principals.set(id, {
@@ -452,7 +554,68 @@ function parsePrincipals(
       policySet: undefined as never,
     });
   });
+  for (const [subject, principalId] of jwtSubjectMap(explicitSubjects, usersById, problems)) {
+    jwtSubjects.set(subject, principalId);
+  }
   return principals;
+}
+
+/** `jwt.publicKey`: a PEM public key of a type the gateway verifies with (RSA of 2048+ bits, EC, Ed25519). */
+function parsePublicKey(value: unknown, path: string, problems: Problems): KeyObject | undefined {
+  let key: KeyObject | undefined;
+  if (typeof value === 'string') {
+    try {
+      key = createPublicKey(value);
+    } catch {
+      key = undefined;
+    }
+  }
+  if (key?.type !== 'public') {
+    problems.add(path, 'must be a PEM-encoded public key (-----BEGIN PUBLIC KEY-----)');
+    return undefined;
+  }
+  if (algorithmsForKey(key).length === 0) {
+    problems.add(path, 'must be an RSA, EC (P-256, P-384, P-521) or Ed25519 public key');
+    return undefined;
+  }
+  const bits = key.asymmetricKeyDetails?.modulusLength;
+  if (bits !== undefined && bits < MIN_RSA_KEY_BITS) {
+    problems.add(path, `must be an RSA key of at least ${MIN_RSA_KEY_BITS} bits (this one has ${bits})`);
+    return undefined;
+  }
+  return key;
+}
+
+/** `jwt.algorithms`: an allow-list of asymmetric JWS algorithms (never HMAC, never "none"). */
+function parseAlgorithms(value: unknown, path: string, problems: Problems): string[] {
+  const out: string[] = [];
+  for (const alg of stringArray(value, path, problems)) {
+    if (alg.toLowerCase() === 'none') {
+      problems.add(path, 'must not include "none"');
+    } else if (/^HS\d+$/i.test(alg)) {
+      problems.add(
+        path,
+        `must not include "${alg}": tokens are verified with public keys, never HMAC secrets`,
+      );
+    } else if (!JWT_ALGORITHMS.includes(alg)) {
+      problems.add(path, `unknown algorithm "${alg}" (one of ${JWT_ALGORITHMS.join(', ')})`);
+    } else {
+      out.push(alg);
+    }
+  }
+  if (Array.isArray(value) && value.length === 0) {
+    problems.add(path, 'must name at least one algorithm');
+  }
+  return out;
+}
+
+/** Seconds from `3600` or a string with a unit: `"90s"`, `"90m"`, `"24h"`, `"7d"`; undefined if neither. */
+function durationSeconds(value: unknown): number | undefined {
+  if (typeof value === 'number') {
+    return Number.isInteger(value) ? value : undefined;
+  }
+  const match = typeof value === 'string' ? DURATION.exec(value.trim()) : null;
+  return match ? Number(match[1]) * DURATION_UNIT_SECONDS[match[2] ?? 's'] : undefined;
 }
 
 function parseJwt(value: unknown, problems: Problems): JwtSettings | undefined {
@@ -494,22 +657,19 @@ function parseJwt(value: unknown, problems: Problems): JwtSettings | undefined {
       problems.add(`${path}.jwksUrl`, 'must be an http(s) URL');
     }
   }
-  if (publicKey !== undefined) {
-    let ok = false;
-    if (typeof publicKey === 'string') {
-      try {
-        ok = createPublicKey(publicKey).type === 'public';
-      } catch {
-        ok = false;
-      }
+  const key = publicKey === undefined ? undefined : parsePublicKey(publicKey, `${path}.publicKey`, problems);
+  const configured =
+    algorithms === undefined ? undefined : parseAlgorithms(algorithms, `${path}.algorithms`, problems);
+  let allowed = configured ?? JWT_ALGORITHMS;
+  if (key) {
+    const verifiable = algorithmsForKey(key);
+    allowed = allowed.filter((a) => verifiable.includes(a));
+    if (configured && configured.length > 0 && allowed.length === 0) {
+      problems.add(
+        `${path}.algorithms`,
+        `none of them verifies with the publicKey, which verifies ${verifiable.join(', ')}`,
+      );
     }
-    if (!ok) {
-      problems.add(`${path}.publicKey`, 'must be a PEM-encoded public key (-----BEGIN PUBLIC KEY-----)');
-    }
-  }
-  const algs = algorithms === undefined ? undefined : stringArray(algorithms, `${path}.algorithms`, problems);
-  if (algs?.some((a) => a.toLowerCase() === 'none')) {
-    problems.add(`${path}.algorithms`, 'must not include "none"');
   }
   if (principalClaim !== undefined && (typeof principalClaim !== 'string' || principalClaim === '')) {
     problems.add(`${path}.principalClaim`, 'must be a claim name');
@@ -521,6 +681,14 @@ function parseJwt(value: unknown, problems: Problems): JwtSettings | undefined {
   if (typeof tolerance !== 'number' || !Number.isInteger(tolerance) || tolerance < 0 || tolerance > 300) {
     problems.add(`${path}.clockToleranceSeconds`, 'must be an integer between 0 and 300');
   }
+  const maxLifetime =
+    value.maxLifetime === undefined ? DEFAULT_JWT_MAX_LIFETIME_SECONDS : durationSeconds(value.maxLifetime);
+  if (maxLifetime === undefined || maxLifetime < 1 || maxLifetime > MAX_JWT_MAX_LIFETIME_SECONDS) {
+    problems.add(
+      `${path}.maxLifetime`,
+      'must be a duration of at most 30 days: seconds (3600) or a number with a unit ("90m", "24h", "7d")',
+    );
+  }
   if (problems.list.length > before) {
     return undefined;
   }
@@ -529,10 +697,11 @@ function parseJwt(value: unknown, problems: Problems): JwtSettings | undefined {
     audience: audiences as string[],
     ...(jwksUrl !== undefined ? { jwksUrl: jwksUrl as string } : {}),
     ...(publicKey !== undefined ? { publicKey: publicKey as string } : {}),
-    ...(algs ? { algorithms: algs } : {}),
+    algorithms: allowed,
     principalClaim: (principalClaim as string | undefined) ?? 'sub',
     ...(groupsClaim !== undefined ? { groupsClaim: groupsClaim as string } : {}),
     clockToleranceSeconds: tolerance as number,
+    maxLifetimeSeconds: maxLifetime!,
   };
 }
 
@@ -560,7 +729,8 @@ export function parsePrincipalsFile(text: string, fileName: string, now = new Da
   const named = parsePolicies(root.policies, problems);
   const groups = parseGroups(root.groups, named, problems);
   const keys: ParsedKeys = { apiKeys: new Map(), plainSecretKeys: [] };
-  const principals = parsePrincipals(root.principals, named, groups, keys, problems);
+  const jwtSubjects = new Map<string, string>();
+  const principals = parsePrincipals(root.principals, named, groups, keys, jwtSubjects, problems);
   const jwt = parseJwt(root.jwt, problems);
   if (problems.list.length > 0) {
     return { ok: false, problems: problems.list };
@@ -571,7 +741,15 @@ export function parsePrincipalsFile(text: string, fileName: string, now = new Da
   }
   return {
     ok: true,
-    snapshot: new PrincipalsSnapshot(compiled, keys.apiKeys, groups, jwt, fingerprintOf(text), now),
+    snapshot: new PrincipalsSnapshot(
+      compiled,
+      keys.apiKeys,
+      groups,
+      jwt,
+      fingerprintOf(text),
+      now,
+      jwtSubjects,
+    ),
     plainSecretKeys: keys.plainSecretKeys,
   };
 }
