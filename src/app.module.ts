@@ -34,7 +34,7 @@ export class AppModule {
           context: (req: unknown, reply: unknown) => ({ req, reply }),
         }),
         HealthModule,
-        MetricsModule,
+        MetricsModule.forRoot(config),
         AuditModule,
         OssModule,
         AuthModule.forRoot({

@@ -10,7 +10,19 @@ export interface OssCredentialsConfig {
 export interface AppConfig {
   /** `embedded`: no OSS credentials set → the in-process emulator, demo data and demo keys. */
   mode: 'embedded' | 'upstream';
-  server: { host: string; port: number; logLevel: LogLevel; trustedProxies: string[] };
+  server: {
+    host: string;
+    port: number;
+    logLevel: LogLevel;
+    trustedProxies: string[];
+    /** `/metrics` on this port (on `host`) and not on the API port; undefined → on the API port. */
+    metricsPort?: number;
+    /** Browser origins allowed by CORS (none → no CORS headers). */
+    corsOrigins: string[];
+    timeouts: { headersMs: number; requestMs: number; keepAliveMs: number };
+    /** Load-shedding thresholds (0 = that check is off; heap undefined = 90% of the heap limit). */
+    loadShedding: { maxEventLoopDelayMs: number; maxHeapUsedBytes?: number; maxRssBytes: number };
+  };
   oss: {
     region: string;
     endpoint?: string;
@@ -64,6 +76,13 @@ function credentialsFrom(env: EnvSchema): OssCredentialsConfig | undefined {
     : { accessKeyId: id, accessKeySecret: secret };
 }
 
+function commaList(value: string): string[] {
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
 export function buildAppConfig(raw: Record<string, string | undefined>): AppConfig {
   const env = validateEnv(raw);
   const credentials = credentialsFrom(env);
@@ -73,9 +92,21 @@ export function buildAppConfig(raw: Record<string, string | undefined>): AppConf
       host: env.HOST,
       port: env.PORT,
       logLevel: env.LOG_LEVEL,
-      trustedProxies: env.GATEWAY_TRUSTED_PROXIES.split(',')
-        .map((s) => s.trim())
-        .filter(Boolean),
+      trustedProxies: commaList(env.GATEWAY_TRUSTED_PROXIES),
+      ...(env.METRICS_PORT !== undefined ? { metricsPort: env.METRICS_PORT } : {}),
+      corsOrigins: commaList(env.GATEWAY_CORS_ORIGINS),
+      timeouts: {
+        headersMs: env.GATEWAY_HEADERS_TIMEOUT_MS,
+        requestMs: env.GATEWAY_REQUEST_TIMEOUT_MS,
+        keepAliveMs: env.GATEWAY_KEEP_ALIVE_TIMEOUT_MS,
+      },
+      loadShedding: {
+        maxEventLoopDelayMs: env.GATEWAY_MAX_EVENT_LOOP_DELAY_MS,
+        ...(env.GATEWAY_MAX_HEAP_USED_BYTES !== undefined
+          ? { maxHeapUsedBytes: env.GATEWAY_MAX_HEAP_USED_BYTES }
+          : {}),
+        maxRssBytes: env.GATEWAY_MAX_RSS_BYTES,
+      },
     },
     oss: {
       region: env.OSS_REGION.replace(/^oss-/, ''),

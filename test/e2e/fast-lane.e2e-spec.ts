@@ -52,7 +52,12 @@ describe('REST fast lane', () => {
     emulator.admin.createBucket(SOURCE, 'cn-hangzhou');
     emulator.admin.createBucket(DEST, 'cn-beijing');
     principals = writePrincipalsFile({ principals: [admin.entry, nobody.entry] });
-    const env = { ...emulatorEnv(emulator), GATEWAY_PRINCIPALS_FILE: principals.file };
+    const env = {
+      ...emulatorEnv(emulator),
+      GATEWAY_PRINCIPALS_FILE: principals.file,
+      // The test's own X-Request-Id values are honoured: it calls from a trusted proxy's address.
+      GATEWAY_TRUSTED_PROXIES: '127.0.0.1,::1',
+    };
     lane = await createTestApp(env);
     nest = await createTestApp(env, { fastLane: false });
     const created = await nest.request
