@@ -1,3 +1,4 @@
+import { getHeapStatistics } from 'node:v8';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { LoggerService, ModuleMetadata, LogLevel as NestLogLevel } from '@nestjs/common';
@@ -9,11 +10,10 @@ import { AuditEventIdGenerator } from './audit/audit-event-id.js';
 import { setupDocs } from './docs/docs.setup.js';
 import { createRootLogger, PinoNestLogger } from './common/logging/logger.js';
 import { httpEdgeServerOptions, installHttpEdge } from './common/http/http-edge.js';
+import { TrustedProxies } from './auth/caller/client-address.js';
 import { MAX_RULE_ID_LENGTH } from './oss/limits.js';
 import type { GatewayRequest } from './common/request-context/request-facts.js';
 import type { Logger } from 'pino';
-
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
  * The longest path parameter the router matches. The longest value any route accepts is a rule id
@@ -42,6 +42,11 @@ export interface CreateAppOptions {
   rootLogger?: Logger;
 }
 
+/** Load shedding's heap threshold unless configured: 90% of the V8 heap limit of this process. */
+function defaultMaxHeapUsedBytes(): number {
+  return Math.floor(getHeapStatistics().heap_size_limit * 0.9);
+}
+
 /** Builds the Nest application (used by main.ts, the tests and the benchmarks alike). */
 export async function createApp(
   config: AppConfig,
@@ -53,18 +58,24 @@ export async function createApp(
       : undefined;
   // Minted request ids are time-ordered UUIDs (v7): they index cheaply in the audit store.
   const requestIds = new AuditEventIdGenerator();
-  const adapter = new FastifyAdapter({
-    ...httpEdgeServerOptions({
+  // The edge counts what it refuses; the metrics exist once the app does (Node's client errors come later).
+  const counted: { metrics?: MetricsService } = {};
+  const onRejected = (reason: string): void => {
+    counted.metrics?.edgeRejections.inc({ reason });
+  };
+  // The same proxies whose X-Forwarded-For is believed: only their X-Request-Id is honoured.
+  const trusted = new TrustedProxies(config.server.trustedProxies);
+  const adapter = new FastifyAdapter(
+    httpEdgeServerOptions({
       maxParamLength: MAX_PATH_PARAM_LENGTH,
-      mintRequestId: () => requestIds.next(),
+      requestIds: {
+        trustsPeer: (peer) => peer !== undefined && trusted.has(peer),
+        mint: () => requestIds.next(),
+      },
+      timeouts: config.server.timeouts,
+      onRejected,
     }),
-    // Honour a caller's X-Request-Id when it is well formed, otherwise mint one.
-    genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
-      const given = req.headers['x-request-id'];
-      return typeof given === 'string' && REQUEST_ID.test(given) ? given : requestIds.next();
-    },
-    requestIdHeader: false,
-  });
+  );
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config, options.imports),
     adapter,
@@ -79,18 +90,19 @@ export async function createApp(
   // Process signals are main.ts's business (SIGTERM/SIGINT shut down, SIGHUP reloads the principals).
 
   const fastify = app.getHttpAdapter().getInstance();
-  installHttpEdge(fastify);
-  const metrics = app.get(MetricsService);
-  // Callback-style hooks (not async): they run on every request, and need no promise.
-  // Set when the request arrives, so every answer carries it (errors and 404s included) without an
-  // onSend hook in the way of each payload.
-  fastify.addHook('onRequest', (req, reply, done) => {
-    void reply.header('x-request-id', req.id);
-    done();
+  const appMetrics = app.get(MetricsService);
+  counted.metrics = appMetrics;
+  const httpDuration = appMetrics.httpDuration;
+  const { maxHeapUsedBytes, ...loadShedding } = config.server.loadShedding;
+  installHttpEdge(fastify, {
+    corsOrigins: config.server.corsOrigins,
+    loadShedding: { ...loadShedding, maxHeapUsedBytes: maxHeapUsedBytes ?? defaultMaxHeapUsedBytes() },
+    onRejected,
   });
+  // Callback-style hooks (not async): they run on every request, and need no promise.
   fastify.addHook('onResponse', (req, reply, done) => {
     // observe(labels, value) rather than labels(…).observe(…): no per-request child closures.
-    metrics.httpDuration.observe(
+    httpDuration.observe(
       { method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
       reply.elapsedTime / 1000,
     );
@@ -101,6 +113,7 @@ export async function createApp(
     // One access-log line per request (credentials are never part of it).
     fastify.addHook('onResponse', (req: GatewayRequest, reply, done) => {
       const caller = req.gateway?.caller as { principalId?: string } | undefined;
+      const clientRequestId = req.gateway?.clientRequestId;
       access.info(
         {
           requestId: req.id,
@@ -109,6 +122,7 @@ export async function createApp(
           status: reply.statusCode,
           ms: Math.round(reply.elapsedTime * 10) / 10,
           ...(caller?.principalId ? { principal: caller.principalId } : {}),
+          ...(clientRequestId !== undefined ? { clientRequestId } : {}),
         },
         'request completed',
       );

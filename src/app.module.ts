@@ -41,7 +41,7 @@ export class AppModule {
           context: (req: unknown, reply: unknown) => ({ req, reply }),
         }),
         HealthModule,
-        MetricsModule,
+        MetricsModule.forRoot(config),
         AuditModule,
         RateLimitModule,
         OssModule,

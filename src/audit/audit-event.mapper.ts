@@ -53,6 +53,7 @@ export function toAuditEventType(event: AuditEvent): AuditEventType {
     keyId: event.keyId,
     sourceIp: event.sourceIp,
     userAgent: event.userAgent,
+    clientRequestId: event.clientRequestId,
     bucket: event.bucket,
     decision: event.decision as AuthorizationDecision | undefined,
     matchedStatements: event.matchedStatements?.map((s) => {

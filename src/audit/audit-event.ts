@@ -18,6 +18,11 @@ export type AuditEventKindValue = 'decision' | 'oss-call';
 export interface AuditEventInput {
   time: Date;
   requestId: string;
+  /**
+   * The caller's own `X-Request-Id` when the gateway did not take it as the request id (a caller that
+   * is not a trusted proxy): at most 128 printable characters, for matching the caller's logs.
+   */
+  clientRequestId?: string;
   transport: AuditTransportValue;
   kind: AuditEventKindValue;
   principal?: string;

@@ -390,6 +390,7 @@ function storedEvent(input: AuditEventInput, id: string, bucket: string | undefi
     id,
     time: input.time,
     requestId: input.requestId,
+    clientRequestId: input.clientRequestId,
     transport: input.transport,
     kind: input.kind,
     principal: input.principal,

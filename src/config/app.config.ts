@@ -18,6 +18,21 @@ export interface AppConfig {
     readonly port: number;
     readonly logLevel: LogLevel;
     readonly trustedProxies: readonly string[];
+    /** `/metrics` on this port (on `host`) and not on the API port; undefined → on the API port. */
+    readonly metricsPort?: number;
+    /** Browser origins allowed by CORS (none → no CORS headers). */
+    readonly corsOrigins: readonly string[];
+    readonly timeouts: {
+      readonly headersMs: number;
+      readonly requestMs: number;
+      readonly keepAliveMs: number;
+    };
+    /** Load-shedding thresholds (0 = that check is off; heap undefined = 90% of the heap limit). */
+    readonly loadShedding: {
+      readonly maxEventLoopDelayMs: number;
+      readonly maxHeapUsedBytes?: number;
+      readonly maxRssBytes: number;
+    };
   };
   readonly oss: {
     readonly region: string;
@@ -99,6 +114,13 @@ function credentialsFrom(env: EnvSchema): OssCredentialsConfig | undefined {
     : { accessKeyId: id, accessKeySecret: secret };
 }
 
+function commaList(value: string): string[] {
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
 /**
  * The validated configuration, deeply frozen: the environment's values, then `overrides`. Without OSS
  * credentials (embedded mode) the `EMULATOR_*` variables are validated too, in the same report.
@@ -123,9 +145,21 @@ export function buildAppConfig(
       host: env.HOST,
       port: env.PORT,
       logLevel: env.LOG_LEVEL,
-      trustedProxies: env.GATEWAY_TRUSTED_PROXIES.split(',')
-        .map((s) => s.trim())
-        .filter(Boolean),
+      trustedProxies: commaList(env.GATEWAY_TRUSTED_PROXIES),
+      ...(env.METRICS_PORT !== undefined ? { metricsPort: env.METRICS_PORT } : {}),
+      corsOrigins: commaList(env.GATEWAY_CORS_ORIGINS),
+      timeouts: {
+        headersMs: env.GATEWAY_HEADERS_TIMEOUT_MS,
+        requestMs: env.GATEWAY_REQUEST_TIMEOUT_MS,
+        keepAliveMs: env.GATEWAY_KEEP_ALIVE_TIMEOUT_MS,
+      },
+      loadShedding: {
+        maxEventLoopDelayMs: env.GATEWAY_MAX_EVENT_LOOP_DELAY_MS,
+        ...(env.GATEWAY_MAX_HEAP_USED_BYTES !== undefined
+          ? { maxHeapUsedBytes: env.GATEWAY_MAX_HEAP_USED_BYTES }
+          : {}),
+        maxRssBytes: env.GATEWAY_MAX_RSS_BYTES,
+      },
     },
     oss: {
       region: env.OSS_REGION.replace(/^oss-/, ''),

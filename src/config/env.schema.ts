@@ -96,6 +96,22 @@ export class EnvSchema {
   REDIS_URL?: string;
   /** GraphQL introspection and Playground: default `on` in embedded mode, `off` in upstream mode. */
   @IsOptional() @IsIn(['on', 'off']) GATEWAY_GRAPHQL_EXPLORER?: 'on' | 'off';
+  /** `/metrics` on a port of its own (on HOST) instead of the API port. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535) METRICS_PORT?: number;
+  /** Comma-separated browser origins (`https://portal.example.com`) allowed by CORS; none by default. */
+  @IsOptional() @IsString() GATEWAY_CORS_ORIGINS = '';
+  /** From the connection to the end of a request's headers. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(600_000) GATEWAY_HEADERS_TIMEOUT_MS = 10_000;
+  /** For a whole request, headers and body. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(600_000) GATEWAY_REQUEST_TIMEOUT_MS = 30_000;
+  /** An idle keep-alive connection is closed after this. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(600_000) GATEWAY_KEEP_ALIVE_TIMEOUT_MS = 65_000;
+  /** Load shedding: mean event-loop delay (ms) above which new requests get 503 OVERLOADED; 0 = off. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(600_000) GATEWAY_MAX_EVENT_LOOP_DELAY_MS = 1_000;
+  /** Load shedding: heap in use (bytes) above which new requests are shed; 0 = off. Default: 90% of the heap limit. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) GATEWAY_MAX_HEAP_USED_BYTES?: number;
+  /** Load shedding: resident set size (bytes) above which new requests are shed; 0 = off. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) GATEWAY_MAX_RSS_BYTES = 0;
 
   // ---- OSS upstream
   @IsOptional()
@@ -270,6 +286,22 @@ export function checkGatewayEnv(raw: Record<string, string | undefined>): Checke
     ['OSS_ACCESS_KEY_ID', 'OSS_ACCESS_KEY_SECRET'],
     ['ALIBABA_CLOUD_ACCESS_KEY_ID', 'ALIBABA_CLOUD_ACCESS_KEY_SECRET'],
   ];
+  if (env.GATEWAY_HEADERS_TIMEOUT_MS > env.GATEWAY_REQUEST_TIMEOUT_MS) {
+    problems.push(
+      `GATEWAY_HEADERS_TIMEOUT_MS: must not be longer than GATEWAY_REQUEST_TIMEOUT_MS (${env.GATEWAY_REQUEST_TIMEOUT_MS})`,
+    );
+  }
+  if (env.METRICS_PORT !== undefined && env.METRICS_PORT !== 0 && env.METRICS_PORT === env.PORT) {
+    problems.push(`METRICS_PORT: must differ from PORT (${env.PORT})`);
+  }
+  if (env.GATEWAY_HEADERS_TIMEOUT_MS > env.GATEWAY_REQUEST_TIMEOUT_MS) {
+    problems.push(
+      `GATEWAY_HEADERS_TIMEOUT_MS: must not be longer than GATEWAY_REQUEST_TIMEOUT_MS (${env.GATEWAY_REQUEST_TIMEOUT_MS})`,
+    );
+  }
+  if (env.METRICS_PORT !== undefined && env.METRICS_PORT !== 0 && env.METRICS_PORT === env.PORT) {
+    problems.push(`METRICS_PORT: must differ from PORT (${env.PORT})`);
+  }
   for (const [id, secret] of pairs) {
     if (Boolean(env[id]) !== Boolean(env[secret])) {
       problems.push(`${env[id] ? secret : id}: must be set together with ${env[id] ? id : secret}`);

@@ -25,6 +25,12 @@ export class MetricsService {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [this.registry],
   });
+  readonly edgeRejections = new Counter({
+    name: 'gateway_http_edge_rejections_total',
+    help: 'Requests the HTTP edge refused before any route ran, by reason (JSON limits, duplicated headers, timeouts, load shedding…).',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
   readonly auditDropped = new Counter({
     name: 'gateway_audit_write_failures_total',
     help: 'Audit batches that could not be written (events are retried, never silently dropped).',

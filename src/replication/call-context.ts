@@ -4,6 +4,8 @@ import { requestFacts, type GatewayRequest } from '../common/request-context/req
 /** Who asked and through which request: what the audit events of forwarded OSS calls carry. */
 export interface CallContext {
   requestId: string;
+  /** The caller's own X-Request-Id when the gateway minted the request's id instead. */
+  clientRequestId?: string;
   transport: 'http' | 'graphql';
   principal?: string;
   keyId?: string;
@@ -27,6 +29,9 @@ export function callContextOf(req: GatewayRequest, transport: CallContext['trans
   }
   if (typeof caller.keyId === 'string') {
     ctx.keyId = caller.keyId;
+  }
+  if (req.gateway?.clientRequestId !== undefined) {
+    ctx.clientRequestId = req.gateway.clientRequestId;
   }
   if (req.gateway?.sourceIp !== undefined) {
     ctx.sourceIp = req.gateway.sourceIp;

@@ -423,6 +423,9 @@ export class ReplicationService {
         operation,
         dryRun: outcome.dryRun,
       };
+      if (ctx.clientRequestId !== undefined) {
+        event.clientRequestId = ctx.clientRequestId;
+      }
       if (ctx.principal !== undefined) {
         event.principal = ctx.principal;
       }

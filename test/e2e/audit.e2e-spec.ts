@@ -108,6 +108,8 @@ describe.each(backends)('audit trail over REST and GraphQL ($name)', (backend) =
       DATABASE_URL: await backend.url(),
       GATEWAY_PRINCIPALS_FILE: principalsFile(dir),
       AUDIT_FLUSH_INTERVAL_MS: '20',
+      // The test's own X-Request-Id values are honoured: it calls from a trusted proxy's address.
+      GATEWAY_TRUSTED_PROXIES: '127.0.0.1,::1',
     });
     app = await createApp(config, { logger: false });
     await app.listen(0, '127.0.0.1');

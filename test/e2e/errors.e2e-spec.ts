@@ -34,10 +34,10 @@ describe('error responses outside production', () => {
   });
 
   it('returns REST problems without stack traces and with the request id', async () => {
-    const res = await t.request.get('/v1/me').set('x-request-id', 'req-abc-123').expect(401);
+    const res = await t.request.get('/v1/me').expect(401);
     expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
-    expect(res.body).toMatchObject({ status: 401, code: 'UNAUTHENTICATED', requestId: 'req-abc-123' });
-    expect(res.headers['x-request-id']).toBe('req-abc-123');
+    expect(res.body).toMatchObject({ status: 401, code: 'UNAUTHENTICATED' });
+    expect(res.body.requestId).toBe(res.headers['x-request-id']);
     expect(JSON.stringify(res.body)).not.toMatch(/node_modules|\bat \w/);
   });
 });

@@ -44,6 +44,18 @@ export class AuditEventType {
   @ApiProperty({ description: 'The request id (`x-request-id`) that produced the event.' })
   requestId!: string;
 
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "The caller's own X-Request-Id when the gateway minted the request id instead (a caller that is not a trusted proxy); at most 128 characters.",
+  })
+  @ApiPropertyOptional({
+    description:
+      "The caller's own X-Request-Id when the gateway minted the request id instead (a caller that is not a trusted proxy); at most 128 characters.",
+    maxLength: 128,
+  })
+  clientRequestId?: string;
+
   @Field(() => AuditTransport, { description: 'The API the request came through.' })
   @ApiProperty({
     enum: AuditTransport,

@@ -77,6 +77,21 @@ function dropDecisionIndex(): Migration {
   };
 }
 
+/**
+ * The caller's own `X-Request-Id` when the gateway minted the request's id instead (DESIGN §9). At
+ * most 128 characters (the edge truncates); nullable, so older events need no rewrite.
+ */
+function addClientRequestId(): Migration {
+  return {
+    async up(db: Kysely<any>): Promise<void> {
+      await db.schema.alterTable('audit_events').addColumn('client_request_id', 'varchar(128)').execute();
+    },
+    async down(db: Kysely<any>): Promise<void> {
+      await db.schema.alterTable('audit_events').dropColumn('client_request_id').execute();
+    },
+  };
+}
+
 /** The audit store's migrations, in code (no files to ship); names sort in the order they apply. */
 export class AuditMigrationProvider implements MigrationProvider {
   constructor(private readonly dialect: SqlDialectName) {}
@@ -85,6 +100,7 @@ export class AuditMigrationProvider implements MigrationProvider {
     return Promise.resolve({
       '2025-01-01-0001-create-audit-events': createAuditEvents(this.dialect),
       '2025-02-01-0002-drop-audit-events-decision-index': dropDecisionIndex(),
+      '2025-03-01-0003-add-audit-events-client-request-id': addClientRequestId(),
     });
   }
 }

@@ -6,6 +6,8 @@ export interface AuditEventsTable {
   /** PostgreSQL: timestamptz (read as Date). SQLite: ISO-8601 text in UTC, fixed width. */
   time: ColumnType<Date | string, string, never>;
   request_id: string;
+  /** Added by migration 0003; null for events from before it and when the caller sent none. */
+  client_request_id: string | null;
   transport: string;
   kind: string;
   principal: string | null;

@@ -37,6 +37,7 @@ const INSERT_COLUMNS = [
   'id',
   'time',
   'request_id',
+  'client_request_id',
   'transport',
   'kind',
   'principal',
@@ -224,6 +225,7 @@ export class KyselyAuditStore implements AuditStore {
       e.id,
       e.time.toISOString(),
       e.requestId,
+      e.clientRequestId ?? null,
       e.transport,
       e.kind,
       e.principal ?? null,
@@ -249,6 +251,7 @@ export class KyselyAuditStore implements AuditStore {
       id: e.id,
       time: e.time.toISOString(),
       request_id: e.requestId,
+      client_request_id: e.clientRequestId ?? null,
       transport: e.transport,
       kind: e.kind,
       principal: e.principal ?? null,
@@ -280,6 +283,9 @@ export class KyselyAuditStore implements AuditStore {
       resource: r.resource,
       dryRun: Boolean(r.dry_run),
     };
+    if (r.client_request_id !== null) {
+      event.clientRequestId = r.client_request_id;
+    }
     if (r.principal !== null) {
       event.principal = r.principal;
     }

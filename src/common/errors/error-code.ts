@@ -21,6 +21,7 @@ export enum ErrorCode {
   AuditUnavailable = 'AuditUnavailable',
   IdentityProviderUnavailable = 'IdentityProviderUnavailable',
   ShuttingDown = 'ShuttingDown',
+  Overloaded = 'Overloaded',
   RateLimited = 'RateLimited',
   Internal = 'Internal',
 }
@@ -41,6 +42,7 @@ export const PUBLIC_ERROR_CODES = [
   'UPSTREAM_ERROR',
   'UPSTREAM_TIMEOUT',
   'SERVICE_UNAVAILABLE',
+  'OVERLOADED',
   'IDENTITY_PROVIDER_UNAVAILABLE',
   'RATE_LIMITED',
   'INTERNAL_SERVER_ERROR',

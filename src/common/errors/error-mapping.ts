@@ -136,6 +136,12 @@ export const ERROR_MAPPING: Record<ErrorCode, ErrorMapping> = {
     title: 'Shutting down',
     exposeMessage: true,
   },
+  [ErrorCode.Overloaded]: {
+    httpStatus: 503,
+    publicCode: 'OVERLOADED',
+    title: 'Overloaded',
+    exposeMessage: true,
+  },
   [ErrorCode.UpstreamTimeout]: {
     httpStatus: 504,
     publicCode: 'UPSTREAM_TIMEOUT',

@@ -1,29 +1,78 @@
-import { maxHeaderSize, STATUS_CODES } from 'node:http';
+import { maxHeaderSize, type Server, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type {
   FastifyInstance,
+  FastifyHttpOptions,
   FastifyReply,
   FastifyRequest,
-  FastifyServerOptions,
   RouteOptions,
 } from 'fastify';
 import { problemHeaders, renderProblem, sendProblem } from '../errors/all-exceptions.filter.js';
 import { DomainError, ErrorCode } from '../errors/domain-error.js';
 import { toDomainError } from '../errors/to-domain-error.js';
+import type { GatewayRequest } from '../request-context/request-facts.js';
+import { jsonLimitProblem } from './json-limits.js';
 import { JSON_MEDIA_TYPE, MAX_BODY_BYTES } from './limits.js';
+import { installLoadShedding, type LoadSheddingOptions } from './load-shedding.js';
+import { clientRequestIdOf, requestIdGenerator, type RequestIdPolicy } from './request-id.js';
+import { installCors, installSecurityHeaders, isCorsCatchAll } from './security-headers.js';
 
 /*
  * The HTTP edge (DESIGN §9): what Fastify and Node answer on their own before any route runs
- * (a path parameter over the router's limit, a bad URL, headers over Node's limit, a request while
- * the server closes, a body of the wrong size, type or shape, a known path with a wrong method)
+ * (a path parameter over the router's limit, a bad URL, headers over Node's limit, a request or its
+ * headers not received in time, a request while the server closes or is overloaded, a body of the
+ * wrong size, type, shape or depth, a duplicated credential header, a known path with a wrong method)
  * answers like every other error: problem+json through the one error table, with an x-request-id.
  */
+
+/** How long the server waits for a client (DESIGN §9), each configurable. */
+export interface HttpEdgeTimeouts {
+  /** From the connection (or the previous request) to the end of the request's headers. */
+  headersMs: number;
+  /** For the whole request, headers and body; after it the answer may take as long as it takes. */
+  requestMs: number;
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveMs: number;
+}
 
 export interface HttpEdgeOptions {
   /** The longest path parameter (decoded, in UTF-16 code units) the router matches. */
   maxParamLength: number;
-  /** Mints a request id for answers given before Fastify made a request (Node's client errors). */
-  mintRequestId: () => string;
+  /** Mints request ids, and says whose `X-Request-Id` is honoured. */
+  requestIds: RequestIdPolicy;
+  timeouts: HttpEdgeTimeouts;
+  /** Called for each request the edge refuses, with why (for the metric). */
+  onRejected: (reason: string) => void;
+}
+
+/** The longest a timed-out request waits for the server to notice (Node checks on an interval). */
+const MAX_TIMEOUT_CHECK_INTERVAL_MS = 1_000;
+
+/** The headers a request may carry at most once: two credentials or two hosts are ambiguous. */
+const SINGLE_HEADERS: Readonly<Record<string, string>> = {
+  authorization: 'Authorization',
+  'x-api-key': 'X-Api-Key',
+  host: 'Host',
+};
+
+/**
+ * The first of Authorization, X-Api-Key or Host that the request carries more than once (Node keeps
+ * only one of them in `headers`, so this reads the raw list), or undefined.
+ */
+export function duplicatedHeader(rawHeaders: readonly string[]): string | undefined {
+  let seen: Set<string> | undefined;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = SINGLE_HEADERS[rawHeaders[i].toLowerCase()];
+    if (name === undefined) {
+      continue;
+    }
+    seen ??= new Set();
+    if (seen.has(name)) {
+      return name;
+    }
+    seen.add(name);
+  }
+  return undefined;
 }
 
 /** Node's own client errors (a connection, not yet a request) → what they mean to the caller. */
@@ -57,9 +106,21 @@ function answerOnSocket(socket: Socket, error: DomainError, requestId: string): 
 }
 
 /** The Fastify server options of the edge: limits, and where Fastify's and Node's own answers go. */
-export function httpEdgeServerOptions(options: HttpEdgeOptions): FastifyServerOptions {
+export function httpEdgeServerOptions(options: HttpEdgeOptions): FastifyHttpOptions<Server> {
+  const { headersMs, requestMs, keepAliveMs } = options.timeouts;
   return {
     bodyLimit: MAX_BODY_BYTES,
+    genReqId: requestIdGenerator(options.requestIds),
+    requestIdHeader: false,
+    // Node's own timers: the headers, then the whole request; an idle keep-alive connection.
+    requestTimeout: requestMs,
+    keepAliveTimeout: keepAliveMs,
+    http: {
+      headersTimeout: headersMs,
+      requestTimeout: requestMs,
+      // Node looks for timed-out requests on an interval (30 s by default): often enough to keep the bounds.
+      connectionsCheckingInterval: Math.min(MAX_TIMEOUT_CHECK_INTERVAL_MS, headersMs, requestMs),
+    },
     routerOptions: { maxParamLength: options.maxParamLength },
     // Closing is answered by the edge's own hook (see installHttpEdge), through the error table.
     return503OnClosing: false,
@@ -73,7 +134,9 @@ export function httpEdgeServerOptions(options: HttpEdgeOptions): FastifyServerOp
         socket.destroy();
         return;
       }
-      answerOnSocket(socket, clientErrorOf(error), options.mintRequestId());
+      const problem = clientErrorOf(error);
+      options.onRejected(problem.code);
+      answerOnSocket(socket, problem, options.requestIds.mint());
     },
   };
 }
@@ -105,6 +168,9 @@ class RouteMethods {
   private readonly byPath = new Map<string, { pattern: RoutePattern; methods: Set<string> }>();
 
   add(route: RouteOptions): void {
+    if (isCorsCatchAll([route.method].flat()[0] ?? '', route.url)) {
+      return;
+    }
     const methods = [route.method].flat().map((m) => m.toUpperCase());
     let entry = this.byPath.get(route.url);
     if (!entry) {
@@ -139,11 +205,24 @@ function describeJson(value: unknown): string {
   return Array.isArray(value) ? 'an array' : `a ${typeof value}`;
 }
 
+export interface HttpEdgeInstallOptions {
+  /** Browser origins allowed by CORS (GATEWAY_CORS_ORIGINS); none → no CORS headers. */
+  corsOrigins: readonly string[];
+  loadShedding: Omit<LoadSheddingOptions, 'onShed'>;
+  /** Called for each request the edge refuses, with why (for the metric). */
+  onRejected: (reason: string) => void;
+}
+
 /**
- * Installs the edge on the Fastify instance, before Nest registers its routes: the only body parser
- * (JSON objects), 405 with `Allow` for a known path with a wrong method, 503 while closing.
+ * Installs the edge on the Fastify instance, before Nest registers its routes. Its `onRequest` hooks
+ * run in this order, ahead of authentication and of any body: 503 while closing; the request id
+ * (and the caller's own as `clientRequestId`); the answer headers and CORS (a preflight is answered
+ * here); 503 OVERLOADED under pressure; 400 for a duplicated Authorization, X-Api-Key or Host;
+ * 405 with `Allow` for a known path with a wrong method. Then the only body parser (JSON objects
+ * within the size, depth and key limits).
  */
-export function installHttpEdge(fastify: FastifyInstance): void {
+export function installHttpEdge(fastify: FastifyInstance, options: HttpEdgeInstallOptions): void {
+  const rejected = options.onRejected;
   // Only JSON: any other media type (Fastify's own text/plain parser included) is 415. An empty body
   // is no body (clients send `content-type: application/json` on a DELETE); anything but an object
   // is refused here, once, for every route and GraphQL alike.
@@ -155,6 +234,14 @@ export function installHttpEdge(fastify: FastifyInstance): void {
     (req: FastifyRequest, body: string, done: (error: Error | null, body?: unknown) => void) => {
       if (body.length === 0) {
         done(null, undefined);
+        return;
+      }
+      // Depth and key count are checked on the text, before parsing: nothing deeper than the limit
+      // ever reaches the parser, the transformer or the validator.
+      const problem = jsonLimitProblem(body);
+      if (problem !== undefined) {
+        rejected('JsonLimit');
+        done(new DomainError(ErrorCode.ValidationFailed, problem));
         return;
       }
       void parseJson(req, body, (error: Error | null, value?: unknown) => {
@@ -185,12 +272,40 @@ export function installHttpEdge(fastify: FastifyInstance): void {
     done();
   });
 
-  fastify.addHook('onRequest', (req, _reply, done) => {
+  fastify.addHook('onRequest', (req: GatewayRequest, reply, done) => {
+    // Set when the request arrives, so every answer carries it (errors and 404s included) without an
+    // onSend hook in the way of each payload.
+    void reply.header('x-request-id', req.id);
+    const clientRequestId = clientRequestIdOf(req.headers['x-request-id'], req.id);
+    if (clientRequestId !== undefined) {
+      req.gateway ??= {};
+      req.gateway.clientRequestId = clientRequestId;
+    }
     if (closing) {
       done(new DomainError(ErrorCode.ShuttingDown, 'The gateway is shutting down; send the request again.'));
       return;
     }
-    if (req.is404) {
+    done();
+  });
+
+  installSecurityHeaders(fastify);
+  installCors(fastify, options.corsOrigins);
+  installLoadShedding(fastify, { ...options.loadShedding, onShed: () => rejected(ErrorCode.Overloaded) });
+
+  fastify.addHook('onRequest', (req, _reply, done) => {
+    const duplicated = duplicatedHeader(req.raw.rawHeaders);
+    if (duplicated !== undefined) {
+      rejected('DuplicateHeader');
+      done(
+        new DomainError(
+          ErrorCode.ValidationFailed,
+          `The ${duplicated} header is given more than once; send it once.`,
+        ),
+      );
+      return;
+    }
+    // The CORS plugin's catch-all answers preflights of allowed origins; any other OPTIONS is unrouted.
+    if (req.is404 || isCorsCatchAll(req.method, req.routeOptions.url)) {
       const allow = routes.allowedFor(req.url);
       if (allow.length > 0) {
         done(

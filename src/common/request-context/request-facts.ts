@@ -10,6 +10,8 @@ export interface GatewayRequestState {
   decision?: unknown;
   /** Set by the request pipeline: the caller's address as authorization saw it (`acs:SourceIp`). */
   sourceIp?: string;
+  /** Set by the HTTP edge: the caller's own `X-Request-Id` when it is not the request's id (audited). */
+  clientRequestId?: string;
 }
 
 export type GatewayRequest = FastifyRequest & { gateway?: GatewayRequestState };
