@@ -2,7 +2,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { DEMO_BUCKETS } from '../emulator/demo-seed.js';
 import type { EmulatorAccessKey, EmulatorOptions } from '../emulator/options.js';
 import { DEFAULT_REGIONS, regionSpecFor } from '../emulator/regions.js';
-import { isValidBucketName } from '../emulator/store/bucket-name.js';
+import { isValidBucketName } from '../oss/limits.js';
 import { deepFreeze } from './deep-freeze.js';
 import { checkEnv, ConfigValidationError, EmulatorEnvSchema } from './env.schema.js';
 

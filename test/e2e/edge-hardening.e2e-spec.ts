@@ -104,7 +104,8 @@ describe('the hardened HTTP edge', () => {
     emulator.admin.createBucket('harden-src', 'cn-hangzhou');
     principals = writePrincipalsFile({ principals: [admin.entry, other.entry] });
     env = { ...emulatorEnv(emulator), GATEWAY_PRINCIPALS_FILE: principals.file };
-    t = await createTestApp(env);
+    // Upstream mode hides the Playground by default; the docs-pages case needs it served.
+    t = await createTestApp({ ...env, GATEWAY_GRAPHQL_EXPLORER: 'on' });
   });
   afterAll(async () => {
     await t?.close();

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { MAX_RULES_PER_BUCKET } from '../../oss/limits.js';
 import { DOCUMENTED_EC, ossError } from '../errors.js';
 import { fromLocation, type RegionCatalog, type TransferType } from '../regions.js';
 import type { BucketState, EmulatorStore } from '../store/emulator-store.js';
 import type { ReplicationTuning } from '../options.js';
 import type { ProgressView, RuleInput } from './replication-xml.js';
 import { ruleMatches, type ReplicationRuleState, type ReplicationTask } from './rule.js';
-
-export const MAX_RULES_PER_BUCKET = 100;
 
 const DEFAULTS: Required<ReplicationTuning> = {
   objectsPerSecond: 50,

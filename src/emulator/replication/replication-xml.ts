@@ -1,3 +1,4 @@
+import { MAX_PREFIXES, MAX_PREFIX_LENGTH, MAX_RULE_ID_LENGTH } from '../../oss/limits.js';
 import { DOCUMENTED_EC, ossError, type DocumentedEc } from '../errors.js';
 import {
   childElement,
@@ -24,10 +25,6 @@ export interface RuleInput {
   replicaKmsKeyId?: string;
   rtc?: 'enabled' | 'disabled';
 }
-
-export const MAX_PREFIXES = 10;
-export const MAX_PREFIX_LENGTH = 1023;
-export const MAX_RULE_ID_LENGTH = 255;
 
 export function parseRoot(body: Buffer, expectedRoot: string): XmlElement {
   let root: XmlElement;
