@@ -1,6 +1,5 @@
 import { startEmulator } from '../../src/emulator/emulator-server.js';
-import { seedDemo } from '../../src/emulator/demo-seed.js';
-import { OssClient } from '../../src/oss/oss-client.js';
+import { seedDemoWithOwnClient } from '../../src/emulator/demo-seed.js';
 import type { ChildMessage, ParentMessage } from './messages.js';
 
 /**
@@ -21,20 +20,7 @@ async function main(): Promise<void> {
       }
     },
   });
-  const [credentials] = emulator.accessKeys;
-  const client = new OssClient({
-    region: emulator.defaultRegion,
-    endpoint: emulator.url,
-    addressing: 'path',
-    credentials,
-    timeouts: { connectMs: 5000, requestMs: 30_000 },
-    retry: { maxAttempts: 1, baseDelayMs: 100, maxDelayMs: 100, totalBudgetMs: 30_000 },
-  });
-  try {
-    await seedDemo(emulator, client);
-  } finally {
-    await client.close();
-  }
+  await seedDemoWithOwnClient(emulator);
   const send = (message: ChildMessage): void => {
     process.send?.(message);
   };
@@ -45,7 +31,7 @@ async function main(): Promise<void> {
       void emulator.close().then(() => process.exit(0));
     }
   });
-  send({ type: 'ready', url: emulator.url, credentials });
+  send({ type: 'ready', url: emulator.url, credentials: emulator.accessKeys[0] });
 }
 
 main().catch((error: unknown) => {

@@ -1,4 +1,4 @@
-import type { OssClient } from '../oss/oss-client.js';
+import { OssClient } from '../oss/oss-client.js';
 import type { Emulator } from './emulator-server.js';
 import { OssError } from './errors.js';
 
@@ -86,4 +86,22 @@ export async function seedDemo(emulator: Emulator, client: OssClient): Promise<v
     prefixes: [...DEMO_RULE.prefixes],
     destination: { ...DEMO_RULE.destination },
   });
+}
+
+/** {@link seedDemo} through a client of its own, signed with the emulator's first access key. */
+export async function seedDemoWithOwnClient(emulator: Emulator): Promise<void> {
+  const [credentials] = emulator.accessKeys;
+  const client = new OssClient({
+    region: emulator.defaultRegion,
+    endpoint: emulator.url,
+    addressing: 'path',
+    credentials,
+    timeouts: { connectMs: 5000, requestMs: 30_000 },
+    retry: { maxAttempts: 1, baseDelayMs: 100, maxDelayMs: 100, totalBudgetMs: 30_000 },
+  });
+  try {
+    await seedDemo(emulator, client);
+  } finally {
+    await client.close();
+  }
 }

@@ -1,6 +1,5 @@
 import { buildEmulatorConfig } from '../config/emulator.config.js';
-import { OssClient } from '../oss/oss-client.js';
-import { createBucketIfMissing, DEMO_BUCKETS, seedDemo } from './demo-seed.js';
+import { createBucketIfMissing, DEMO_BUCKETS, seedDemoWithOwnClient } from './demo-seed.js';
 import { startEmulator, type Emulator } from './emulator-server.js';
 import { toLocation } from './regions.js';
 
@@ -18,20 +17,7 @@ export async function startStandaloneEmulator(
   const seeded: string[] = [];
   try {
     if (seed.demo) {
-      const [credentials] = emulator.accessKeys;
-      const client = new OssClient({
-        region: emulator.defaultRegion,
-        endpoint: emulator.url,
-        addressing: 'path',
-        credentials,
-        timeouts: { connectMs: 5000, requestMs: 30_000 },
-        retry: { maxAttempts: 1, baseDelayMs: 100, maxDelayMs: 100, totalBudgetMs: 30_000 },
-      });
-      try {
-        await seedDemo(emulator, client);
-      } finally {
-        await client.close();
-      }
+      await seedDemoWithOwnClient(emulator);
       seeded.push(...DEMO_BUCKETS.map((b) => `${b.name} (${b.region})`));
     }
     for (const b of seed.buckets) {
