@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { getIntrospectionQuery } from 'graphql';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../src/emulator/emulator-server.js';
 import {
@@ -85,7 +86,12 @@ describe('GraphQL limits', () => {
       principals: [reader.entry, portal.entry],
       jwt: { issuer: TEST_ISSUER, audience: TEST_AUDIENCE, jwksUrl: jwks.url },
     });
-    t = await createTestApp({ ...emulatorEnv(emulator), GATEWAY_PRINCIPALS_FILE: principals.file });
+    // The explorer on, as in embedded mode, so introspection meets the limits too
+    t = await createTestApp({
+      ...emulatorEnv(emulator),
+      GATEWAY_PRINCIPALS_FILE: principals.file,
+      GATEWAY_GRAPHQL_EXPLORER: 'on',
+    });
   });
   afterAll(async () => {
     await t?.close();
@@ -165,6 +171,29 @@ describe('GraphQL limits', () => {
     });
 
     expectRefusal(res, { name: 'aliases', max: 30, actual: 31 });
+    expect(ossCalls).toBe(0);
+  });
+
+  it('answers the full introspection query Playground sends (its depth below __schema is not counted)', async () => {
+    const query = getIntrospectionQuery({ descriptions: true, inputValueDeprecation: true });
+    const res = await graphql(query);
+
+    expect(res.status).toBe(200);
+    expect(res.body.errors).toBeUndefined();
+    expect(res.body.data).toMatchObject({ __schema: { queryType: { name: 'Query' } } });
+  });
+
+  it('reports each limit a document exceeds', async () => {
+    // 31 root aliases of a costing field: aliases, root fields and cost at once
+    const res = await graphql(`{ ${aliases(31, RULES)} }`);
+
+    expect(res.status).toBe(400);
+    expect(res.body.errors?.map((e) => e.extensions?.limit?.name).sort()).toEqual([
+      'aliases',
+      'cost',
+      'rootFields',
+    ]);
+    expect(res.body.errors?.every((e) => e.extensions?.code === 'BAD_USER_INPUT')).toBe(true);
     expect(ossCalls).toBe(0);
   });
 
