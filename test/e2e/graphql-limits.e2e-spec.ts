@@ -1,6 +1,10 @@
 import 'reflect-metadata';
 import { getIntrospectionQuery } from 'graphql';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/app.factory.js';
+import { buildAppConfig } from '../../src/config/app.config.js';
+import { ConfigValidationError } from '../../src/config/env.schema.js';
+import { prepareEmbedded } from '../../src/embedded/prepare-embedded.js';
 import { startEmulator, type Emulator } from '../../src/emulator/emulator-server.js';
 import {
   newSigningKey,
@@ -11,7 +15,7 @@ import {
   type JwksServer,
 } from '../fixtures/jwt.js';
 import { principalWithKey, writePrincipalsFile, type PrincipalsFile } from '../fixtures/principals.js';
-import { createTestApp, emulatorEnv, type TestApp } from '../utils/create-test-app.js';
+import { createTestApp, emulatorEnv, TEST_ENV, type TestApp } from '../utils/create-test-app.js';
 
 /*
  * GraphQL limits (DESIGN §9): tokens ≤ 5,000, depth ≤ 10, aliases ≤ 30, root fields ≤ 20 and a
@@ -206,5 +210,53 @@ describe('GraphQL limits', () => {
 
     expect(res.status).toBe(400);
     expect(ossCalls).toBe(0);
+  });
+});
+
+describe('GATEWAY_GRAPHQL_MAX_COST', () => {
+  it('defaults to 25 and refuses a value that is not a positive integer, naming the variable', () => {
+    expect(buildAppConfig(TEST_ENV).graphqlMaxCost).toBe(25);
+    expect(buildAppConfig({ ...TEST_ENV, GATEWAY_GRAPHQL_MAX_COST: '3' }).graphqlMaxCost).toBe(3);
+    for (const bad of ['0', '-1', 'many', '2.5']) {
+      expect(() => buildAppConfig({ ...TEST_ENV, GATEWAY_GRAPHQL_MAX_COST: bad })).toThrow(
+        ConfigValidationError,
+      );
+      expect(() => buildAppConfig({ ...TEST_ENV, GATEWAY_GRAPHQL_MAX_COST: bad })).toThrow(
+        /GATEWAY_GRAPHQL_MAX_COST/,
+      );
+    }
+  });
+
+  it('is the cost limit the gateway enforces', async () => {
+    // Embedded mode: the demo data, the viewer may read rules and progress
+    const config = buildAppConfig({ ...TEST_ENV, EMULATOR_PORT: '0', GATEWAY_GRAPHQL_MAX_COST: '1' });
+    const env = await prepareEmbedded(config, { emulator: { replication: { tickMs: 0, startingMs: 0 } } });
+    const app = await createApp(env.config, { logger: false });
+    try {
+      await app.init();
+      const http = app.getHttpAdapter().getInstance();
+      await http.ready();
+      const ask = (query: string) =>
+        http.inject({
+          method: 'POST',
+          url: '/graphql',
+          headers: { 'content-type': 'application/json', 'x-api-key': 'demo-viewer-key' },
+          payload: { query },
+        });
+
+      const within = await ask('{ replicationRules(bucket: "demo-source") { id } }');
+      expect(within.statusCode).toBe(200);
+      const over = await ask(
+        '{ replicationRules(bucket: "demo-source") { id progress { historicalObjectProgress } } }',
+      );
+      expect(over.statusCode).toBe(400);
+      expect(over.json().errors[0].extensions).toEqual({
+        code: 'BAD_USER_INPUT',
+        limit: { name: 'cost', max: 1, actual: 2 },
+      });
+    } finally {
+      await app.close();
+      await env.close();
+    }
   });
 });
