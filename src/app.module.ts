@@ -6,6 +6,11 @@ import type { AppConfig } from './config/app.config.js';
 import { ConfigModule } from './config/config.module.js';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter.js';
 import { introspectionOff } from './docs/graphql-explorer.js';
+import {
+  formatLimitError,
+  GRAPHQL_PARSE_OPTIONS,
+  graphqlLimitRules,
+} from './common/graphql/graphql-limits.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { HealthModule } from './health/health.module.js';
@@ -33,7 +38,14 @@ export class AppModule {
           // message names GATEWAY_GRAPHQL_EXPLORER) rather than by Apollo's own.
           playground: false,
           introspection: true,
-          validationRules: config.graphqlExplorer ? [] : [introspectionOff],
+          validationRules: [
+            ...(config.graphqlExplorer ? [] : [introspectionOff]),
+            ...graphqlLimitRules(config.graphqlMaxCost),
+          ],
+          // GraphQL limits (DESIGN §9): tokens while parsing, the others as validation rules above.
+          parseOptions: GRAPHQL_PARSE_OPTIONS,
+          formatError: formatLimitError,
+          allowBatchedHttpRequests: false,
           // Stack traces are logged by the exception filter, never returned to callers.
           includeStacktraceInErrorResponses: false,
           path: '/graphql',

@@ -24,6 +24,7 @@ export class MeResolver {
   }
 
   @ResolveField(() => BucketPermissions, {
+    complexity: 1, // the bucket-region lookup (an OSS call) behind the decisions
     description:
       'The caller’s decision for each of the six replication actions on a bucket, in the context of this request.',
   })

@@ -56,6 +56,8 @@ export interface AppConfig {
   readonly rateLimits: { readonly table: RateLimitTable; readonly redisUrl?: string };
   /** GraphQL introspection and Playground (`GATEWAY_GRAPHQL_EXPLORER`; default: on in embedded mode only). */
   readonly graphqlExplorer: boolean;
+  /** Largest declared cost of one GraphQL operation (`GATEWAY_GRAPHQL_MAX_COST`, default 25). */
+  readonly graphqlMaxCost: number;
   readonly database: { readonly url: string };
   readonly audit: {
     readonly flushIntervalMs: number;
@@ -184,6 +186,7 @@ export function buildAppConfig(
       ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : {}),
     },
     graphqlExplorer: (env.GATEWAY_GRAPHQL_EXPLORER ?? (mode === 'embedded' ? 'on' : 'off')) === 'on',
+    graphqlMaxCost: env.GATEWAY_GRAPHQL_MAX_COST,
     database: { url: env.DATABASE_URL },
     audit: {
       flushIntervalMs: env.AUDIT_FLUSH_INTERVAL_MS,

@@ -96,6 +96,8 @@ export class EnvSchema {
   REDIS_URL?: string;
   /** GraphQL introspection and Playground: default `on` in embedded mode, `off` in upstream mode. */
   @IsOptional() @IsIn(['on', 'off']) GATEWAY_GRAPHQL_EXPLORER?: 'on' | 'off';
+  /** Largest declared cost of one GraphQL operation (sum of its upstream-costing fields, DESIGN.md §9). */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100_000) GATEWAY_GRAPHQL_MAX_COST = 25;
   /** `/metrics` on a port of its own (on HOST) instead of the API port. */
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535) METRICS_PORT?: number;
   /** Comma-separated browser origins (`https://portal.example.com`) allowed by CORS; none by default. */

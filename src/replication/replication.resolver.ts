@@ -39,6 +39,7 @@ export class ReplicationResolver {
   @Query(() => [ReplicationRule], {
     nullable: true,
     name: 'replicationRules',
+    complexity: 1, // declared cost (GATEWAY_GRAPHQL_MAX_COST): the OSS calls this field makes
     description:
       'The replication rules of a bucket (GetBucketReplication); empty when it has none. ' +
       'Requires `oss:GetBucketReplication` on the source bucket.',
@@ -55,6 +56,7 @@ export class ReplicationResolver {
   @Query(() => ReplicationRule, {
     nullable: true,
     name: 'replicationRule',
+    complexity: 1, // OSS call
     description:
       'One replication rule; unknown id → NOT_FOUND. Requires `oss:GetBucketReplication` on the source bucket.',
   })
@@ -68,6 +70,7 @@ export class ReplicationResolver {
 
   @Mutation(() => ReplicationRule, {
     name: 'createReplicationRule',
+    complexity: 6, // OSS calls: four pre-flight reads, the write, the re-read
     description:
       'PutBucketReplication after pre-flight checks. The id is generated when absent; retrying with the same id and ' +
       'body returns the existing rule. With dryRun nothing is written and `plan` shows the OSS request. ' +
@@ -94,6 +97,7 @@ export class ReplicationResolver {
 
   @Mutation(() => ReplicationRule, {
     name: 'setReplicationTimeControl',
+    complexity: 5, // OSS calls: three pre-flight reads, the write, the re-read
     description:
       'PutBucketRTC: enable or disable replication time control; returns the rule re-read from OSS. ' +
       'Requires `oss:PutBucketRtc` on the source bucket.',
@@ -115,6 +119,7 @@ export class ReplicationResolver {
 
   @Mutation(() => ReplicationRule, {
     name: 'deleteReplicationRule',
+    complexity: 3, // OSS calls: the read, the delete, the re-read
     description:
       'DeleteBucketReplication: returns the rule in CLOSING; it disappears once OSS has cleaned up. ' +
       'Requires `oss:DeleteBucketReplication` on the source bucket.',
@@ -131,6 +136,7 @@ export class ReplicationResolver {
   @Query(() => ReplicationProgress, {
     nullable: true,
     name: 'replicationProgress',
+    complexity: 1, // OSS call
     description:
       'How far a rule has replicated (GetBucketReplicationProgress). ' +
       'Requires `oss:GetBucketReplicationProgress` on the source bucket.',
@@ -143,6 +149,7 @@ export class ReplicationResolver {
   @Query(() => ReplicationLocations, {
     nullable: true,
     name: 'replicationLocations',
+    complexity: 1, // OSS call
     description:
       'Regions the bucket may replicate to (GetBucketReplicationLocation). ' +
       'Requires `oss:GetBucketReplicationLocation` on the source bucket.',
@@ -157,6 +164,7 @@ export class ReplicationResolver {
 
   @ResolveField(() => ReplicationProgress, {
     name: 'progress',
+    complexity: 1, // OSS call
     nullable: true,
     description:
       'Progress of this rule, authorized on its own (requires `oss:GetBucketReplicationProgress`): null with a FORBIDDEN error ' +
