@@ -53,11 +53,13 @@ function runFrom(stages: readonly Stage[], first: number, request: PipelineReque
  */
 export class RequestPipeline {
   private readonly stages: readonly Stage[];
+  private readonly authenticateOnly: readonly Stage[];
 
   constructor(
     stages: PipelineStages,
     private readonly logger: { error(message: string): void },
   ) {
+    this.authenticateOnly = [stages.authenticate];
     this.stages = [
       stages.authenticate,
       ...stages.rateLimit,
@@ -82,6 +84,18 @@ export class RequestPipeline {
       case 'requires':
         return runFrom(this.stages, 0, { endpoint, requirement: endpoint.access.requirement, facts });
     }
+  }
+
+  /**
+   * Only the authenticate stage, for endpoints that require a caller (others answer `true`): the HTTP
+   * edge runs it before the body is read; the caller it finds is kept on the request, so the same
+   * stage in `run` answers at once with it.
+   */
+  authenticate(endpoint: Endpoint, facts: RequestFacts): true | Promise<true> {
+    if (endpoint.access.kind !== 'requires') {
+      return true;
+    }
+    return runFrom(this.authenticateOnly, 0, { endpoint, requirement: endpoint.access.requirement, facts });
   }
 }
 
