@@ -14,6 +14,9 @@ import { TrustedProxies } from './auth/caller/client-address.js';
 import { MAX_RULE_ID_LENGTH } from './oss/limits.js';
 import type { GatewayRequest } from './common/request-context/request-facts.js';
 import type { Logger } from 'pino';
+import { installAuthenticationBeforeBody } from './request/nest/authenticate-before-body.js';
+import { EndpointRegistry } from './request/nest/endpoint-registry.js';
+import { RequestPipeline } from './request/request-pipeline.js';
 
 /**
  * The longest path parameter the router matches. The longest value any route accepts is a rule id
@@ -99,6 +102,7 @@ export async function createApp(
     loadShedding: { ...loadShedding, maxHeapUsedBytes: maxHeapUsedBytes ?? defaultMaxHeapUsedBytes() },
     onRejected,
   });
+  installAuthenticationBeforeBody(fastify, app.get(EndpointRegistry), app.get(RequestPipeline));
   // Callback-style hooks (not async): they run on every request, and need no promise.
   fastify.addHook('onResponse', (req, reply, done) => {
     // observe(labels, value) rather than labels(…).observe(…): no per-request child closures.

@@ -144,6 +144,13 @@ export class AuthorizationService {
     return bucket;
   }
 
+  /** The caller's address as `acs:SourceIp` sees it (what anonymous requests are rate-limited by). */
+  sourceIp(req: GatewayRequest): string | undefined {
+    const socket = req.raw?.socket as TLSSocket | undefined;
+    return clientAddress(socket?.remoteAddress, socket?.encrypted === true, req.headers, this.trusted)
+      .sourceIp;
+  }
+
   /**
    * `acs:SourceIp` (X-Forwarded-For only via trusted proxies), `acs:SecureTransport`, `acs:CurrentTime`,
    * `acs:AccessId`, `acs:UserAgent`, plus the handler's own keys (which may not override `acs:` keys).

@@ -53,7 +53,12 @@ export interface AppConfig {
   };
   readonly auth: { readonly principalsFile?: string };
   /** GATEWAY_RATE_LIMITS as a table; REDIS_URL shares the counters between instances. */
-  readonly rateLimits: { readonly table: RateLimitTable; readonly redisUrl?: string };
+  readonly rateLimits: {
+    readonly table: RateLimitTable;
+    readonly redisUrl?: string;
+    /** REDIS_KEY_PREFIX: gateways with the same prefix on the same Redis hold one limit. */
+    readonly keyPrefix?: string;
+  };
   /** GraphQL introspection and Playground (`GATEWAY_GRAPHQL_EXPLORER`; default: on in embedded mode only). */
   readonly graphqlExplorer: boolean;
   /** Largest declared cost of one GraphQL operation (`GATEWAY_GRAPHQL_MAX_COST`, default 25). */
@@ -184,6 +189,7 @@ export function buildAppConfig(
     rateLimits: {
       table: rateLimitTable(env.GATEWAY_RATE_LIMITS),
       ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : {}),
+      ...(env.REDIS_KEY_PREFIX ? { keyPrefix: env.REDIS_KEY_PREFIX } : {}),
     },
     graphqlExplorer: (env.GATEWAY_GRAPHQL_EXPLORER ?? (mode === 'embedded' ? 'on' : 'off')) === 'on',
     graphqlMaxCost: env.GATEWAY_GRAPHQL_MAX_COST,

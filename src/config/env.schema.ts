@@ -94,6 +94,10 @@ export class EnvSchema {
   @IsOptional()
   @Matches(/^rediss?:\/\/\S+$/, { message: 'must be a redis:// or rediss:// URL' })
   REDIS_URL?: string;
+  /** Prefix of the rate-limit counter keys in Redis (default `gateway:rl`; one prefix, one set of limits). */
+  @IsOptional()
+  @Matches(/^[\w:.-]{1,64}$/, { message: 'must be 1 to 64 letters, digits, _ : . or -' })
+  REDIS_KEY_PREFIX?: string;
   /** GraphQL introspection and Playground: default `on` in embedded mode, `off` in upstream mode. */
   @IsOptional() @IsIn(['on', 'off']) GATEWAY_GRAPHQL_EXPLORER?: 'on' | 'off';
   /** Largest declared cost of one GraphQL operation (sum of its upstream-costing fields, DESIGN.md §9). */

@@ -19,6 +19,7 @@ import { allow, policy, principalWithKey, writePrincipalsFile } from '../../test
 import type { Endpoint } from './endpoint.js';
 import type { RequestDecision, Stage } from './pipeline-request.js';
 import { createRequestPipeline, RequestPipeline } from './request-pipeline.js';
+import type { RateLimiter } from './stages/rate-limit.stage.js';
 
 function requires(name: string, requirement: ActionRequirement): Endpoint {
   return { name: `Handlers.${name}`, access: { kind: 'requires', requirement }, inputs: [] };
@@ -43,6 +44,16 @@ const endpoints = {
 };
 
 const NOW = new Date('2030-05-01T08:00:00Z');
+/** Allows everything at once, as a limiter that knows its answer may. */
+const unlimited: RateLimiter = {
+  check: () => ({
+    allowed: true,
+    class: 'read',
+    headers: {},
+    state: { policy: 'read', quota: 1, windowSeconds: 1, remaining: 1, resetMs: 1000 },
+  }),
+  error: () => new DomainError(ErrorCode.RateLimited, 'never'),
+};
 const writer = principalWithKey('writer', {
   policies: [
     policy(
@@ -135,6 +146,9 @@ describe('RequestPipeline', () => {
       authenticator: new CallerAuthenticator(store, clock),
       validator: { validate: () => undefined },
       authorization: new AuthorizationService(config, locations, clock),
+      // Rate limits have specs of their own (src/request/rate-limit, test/e2e/rate-limits): never limited here.
+      rateLimiter: unlimited,
+      sourceIpOf: () => '127.0.0.1',
       audit: audit as unknown as AuditService,
       metrics,
       clock,

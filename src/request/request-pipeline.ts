@@ -7,13 +7,19 @@ import { type AuditTrail, auditGateStage, auditStage, type DecisionMetrics } fro
 import { type Authenticator, authenticateStage } from './stages/authenticate.stage.js';
 import { type Authorization, authorizeStage, enforceStage } from './stages/authorize.stage.js';
 import { type InputValidator, validateStage } from './stages/validate.stage.js';
+import {
+  chargeFailedAuthentication,
+  type RateLimiter,
+  rateLimitStage,
+  type SourceIpOf,
+} from './stages/rate-limit.stage.js';
 
 /** The stages of the pipeline, by job; `run` takes them in the order DESIGN §5 gives. */
 export interface PipelineStages {
   authenticate: Stage;
   /**
    * The edge limits (DESIGN §9: per principal, per source IP when anonymous), after authentication
-   * and before the input is validated. None yet.
+   * and before the input is validated.
    */
   rateLimit: readonly Stage[];
   validate: Stage;
@@ -47,11 +53,13 @@ function runFrom(stages: readonly Stage[], first: number, request: PipelineReque
  */
 export class RequestPipeline {
   private readonly stages: readonly Stage[];
+  private readonly authenticateOnly: readonly Stage[];
 
   constructor(
     stages: PipelineStages,
     private readonly logger: { error(message: string): void },
   ) {
+    this.authenticateOnly = [stages.authenticate];
     this.stages = [
       stages.authenticate,
       ...stages.rateLimit,
@@ -77,6 +85,18 @@ export class RequestPipeline {
         return runFrom(this.stages, 0, { endpoint, requirement: endpoint.access.requirement, facts });
     }
   }
+
+  /**
+   * Only the authenticate stage, for endpoints that require a caller (others answer `true`): the HTTP
+   * edge runs it before the body is read; the caller it finds is kept on the request, so the same
+   * stage in `run` answers at once with it.
+   */
+  authenticate(endpoint: Endpoint, facts: RequestFacts): true | Promise<true> {
+    if (endpoint.access.kind !== 'requires') {
+      return true;
+    }
+    return runFrom(this.authenticateOnly, 0, { endpoint, requirement: endpoint.access.requirement, facts });
+  }
 }
 
 /** What the stages of the gateway's pipeline are built from. */
@@ -84,6 +104,10 @@ export interface PipelineDependencies {
   authenticator: Authenticator;
   validator: InputValidator;
   authorization: Authorization;
+  /** The rate limits (`RateLimitStage`); failed authentications are charged as anonymous. */
+  rateLimiter: RateLimiter;
+  /** The client address the rate limits key anonymous requests by. */
+  sourceIpOf: SourceIpOf;
   audit: AuditTrail;
   metrics: DecisionMetrics;
   clock: Clock;
@@ -94,8 +118,12 @@ export interface PipelineDependencies {
 export function createRequestPipeline(deps: PipelineDependencies): RequestPipeline {
   return new RequestPipeline(
     {
-      authenticate: authenticateStage(deps.authenticator),
-      rateLimit: [],
+      authenticate: chargeFailedAuthentication(
+        authenticateStage(deps.authenticator),
+        deps.rateLimiter,
+        deps.sourceIpOf,
+      ),
+      rateLimit: [rateLimitStage(deps.rateLimiter, deps.sourceIpOf)],
       validate: validateStage(deps.validator),
       auditGate: auditGateStage(deps.audit),
       authorize: authorizeStage(deps.authorization, deps.audit, deps.clock),

@@ -223,6 +223,9 @@ describe('the hardened HTTP edge', () => {
         const calls = (await audit.query({ requestId, kind: 'oss-call' })).items;
         expect(calls.length).toBeGreaterThan(0);
         expect(calls.every((e) => e.clientRequestId === 'shared-id-1')).toBe(true);
+        const decisions = (await audit.query({ requestId, kind: 'decision' })).items;
+        expect(decisions).toHaveLength(1);
+        expect(decisions[0]?.clientRequestId).toBe('shared-id-1');
       }
       const rest = await t.request
         .get('/v1/audit')

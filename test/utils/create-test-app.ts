@@ -19,8 +19,14 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** Defaults every test app gets unless overridden: an in-memory audit store. */
-export const TEST_ENV: Readonly<Record<string, string>> = { DATABASE_URL: 'sqlite::memory:' };
+/**
+ * Defaults every test app gets unless overridden: an in-memory audit store, and rate limits no test
+ * reaches unless it sets its own (test/e2e/rate-limits.e2e-spec.ts does).
+ */
+export const TEST_ENV: Readonly<Record<string, string>> = {
+  DATABASE_URL: 'sqlite::memory:',
+  GATEWAY_RATE_LIMITS: 'read=1000000/s,write=1000000/s,simulate=1000000/s,anonymous=1000000/s',
+};
 
 /**
  * Boots the whole application as main.ts does (createApp), with the raw environment `TEST_ENV` +

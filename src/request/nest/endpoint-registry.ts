@@ -22,6 +22,8 @@ export class UndeclaredPermissionError extends Error {
 export class EndpointRegistry implements OnModuleInit {
   private discovered: readonly DiscoveredEndpoint[] = [];
   private readonly byClass = new Map<unknown, Map<unknown, Endpoint>>();
+  /** REST endpoints by `METHOD /route/:param` (the route as Fastify knows it). */
+  private readonly byRoute = new Map<string, Endpoint>();
 
   constructor(
     private readonly discovery: DiscoveryService,
@@ -43,6 +45,16 @@ export class EndpointRegistry implements OnModuleInit {
       }
       handlers.set(handler, endpoint);
     }
+    for (const { transport, route, endpoint } of this.discovered) {
+      if (transport === 'http') {
+        this.byRoute.set(route, endpoint);
+      }
+    }
+  }
+
+  /** The endpoint of a REST route (`GET`, `/v1/me`); undefined for unknown routes and GraphQL. */
+  routeEndpoint(method: string, url: string | undefined): Endpoint | undefined {
+    return url === undefined ? undefined : this.byRoute.get(`${method} ${url}`);
   }
 
   /** Every REST route and GraphQL resolver (field resolvers included), sorted by route. */

@@ -10,6 +10,7 @@ import { MetricsService } from '../../metrics/metrics.service.js';
 import { createRequestPipeline, RequestPipeline } from '../request-pipeline.js';
 import { EndpointRegistry } from './endpoint-registry.js';
 import { pipeInputValidator } from './pipe-input-validator.js';
+import { RateLimitStage } from '../rate-limit/rate-limit.stage.js';
 import { RequestPipelineGuard } from './request-pipeline.guard.js';
 
 /** The request pipeline, the endpoint registry it reads at start-up, and the one global guard. */
@@ -19,10 +20,18 @@ import { RequestPipelineGuard } from './request-pipeline.guard.js';
     EndpointRegistry,
     {
       provide: RequestPipeline,
-      inject: [CallerAuthenticator, AuthorizationService, AuditService, MetricsService, AUTH_CLOCK],
+      inject: [
+        CallerAuthenticator,
+        AuthorizationService,
+        RateLimitStage,
+        AuditService,
+        MetricsService,
+        AUTH_CLOCK,
+      ],
       useFactory: (
         authenticator: CallerAuthenticator,
         authorization: AuthorizationService,
+        rateLimiter: RateLimitStage,
         audit: AuditService,
         metrics: MetricsService,
         clock: Clock,
@@ -31,6 +40,8 @@ import { RequestPipelineGuard } from './request-pipeline.guard.js';
           authenticator,
           validator: pipeInputValidator(gatewayValidationPipe),
           authorization,
+          rateLimiter,
+          sourceIpOf: (req) => authorization.sourceIp(req),
           audit,
           metrics,
           clock,

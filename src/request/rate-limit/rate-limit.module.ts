@@ -26,6 +26,7 @@ import { RateLimitStage } from './rate-limit.stage.js';
         const logger = new Logger('RateLimits');
         return RateLimitStage.create({
           table: config.rateLimits.table,
+          ...(config.rateLimits.keyPrefix ? { keyPrefix: config.rateLimits.keyPrefix } : {}),
           ...(config.rateLimits.redisUrl ? { redisUrl: config.rateLimits.redisUrl } : {}),
           log: { info: (m) => logger.log(m), warn: (m) => logger.warn(m) },
         });

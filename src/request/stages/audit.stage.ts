@@ -101,6 +101,9 @@ export function auditStage(audit: AuditTrail, metrics: DecisionMetrics, clock: C
     if (request.userAgent !== undefined) {
       event.userAgent = request.userAgent;
     }
+    if (facts.req.gateway.clientRequestId !== undefined) {
+      event.clientRequestId = facts.req.gateway.clientRequestId;
+    }
     audit.record(event);
   };
 }
