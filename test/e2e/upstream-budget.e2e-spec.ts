@@ -1,6 +1,8 @@
 import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { AuditService } from '../../src/audit/audit.service.js';
+import type { AuditEvent } from '../../src/audit/audit-event.js';
 import { startEmulator, type Emulator } from '../../src/emulator/emulator-server.js';
 import { MAX_UPSTREAM_CALLS_VARIABLE } from '../../src/replication/request-upstream.js';
 import { principalWithKey, writePrincipalsFile, type PrincipalsFile } from '../fixtures/principals.js';
@@ -35,6 +37,20 @@ describe('bounded upstream work per request (e2e against the OSS emulator)', () 
   function replicationReads(bucket: string): number {
     return seen.filter((line) => line.includes(`/${bucket}/`) && line.includes(' GetBucketReplication '))
       .length;
+  }
+
+  /** The request's oss-call audit events, once at least one is written (the audit queue is asynchronous). */
+  async function ossCallEvents(requestId: string): Promise<AuditEvent[]> {
+    const audit = t.app.get(AuditService);
+    for (let attempt = 0; attempt < 100; attempt += 1) {
+      await audit.flush();
+      const page = await audit.query({ requestId, kind: 'oss-call' }, 100);
+      if (page.items.length > 0) {
+        return page.items;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    return [];
   }
 
   function appWith(overrides: Record<string, string> = {}): Promise<TestApp> {
@@ -79,6 +95,7 @@ describe('bounded upstream work per request (e2e against the OSS emulator)', () 
     expect(Object.keys(res.body.data)).toHaveLength(20);
     expect(Object.values(res.body.data).every((rules) => Array.isArray(rules))).toBe(true);
     expect(replicationReads(bucket)).toBe(1);
+    expect(await ossCallEvents(String(res.headers['x-request-id']))).toHaveLength(1);
   });
 
   it('answers the fields over the budget with BAD_USER_INPUT and extensions.limit; the others keep their data', async () => {
@@ -101,6 +118,27 @@ describe('bounded upstream work per request (e2e against the OSS emulator)', () 
       expect(calls).toBeLessThanOrEqual(3);
     } finally {
       await small.close();
+    }
+  });
+
+  it('answers a REST request over the budget with a 400 problem naming the limit, sending no write', async () => {
+    const tiny = await appWith({ [MAX_UPSTREAM_CALLS_VARIABLE]: '1' });
+    try {
+      const source = newBucket();
+      const destination = newBucket();
+      await tiny.request.get(`/v1/buckets/${source}/replication/rules`).set(asAdmin).expect(200);
+      const res = await tiny.request
+        .post(`/v1/buckets/${source}/replication/rules`)
+        .set(asAdmin)
+        .send({ destination: { bucket: destination, location: 'oss-cn-hangzhou' } })
+        .expect(400);
+      expect(res.body).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        limit: { name: MAX_UPSTREAM_CALLS_VARIABLE, max: 1 },
+      });
+      expect(seen.filter((line) => line.includes(' PutBucketReplication '))).toHaveLength(0);
+    } finally {
+      await tiny.close();
     }
   });
 
