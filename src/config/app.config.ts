@@ -50,6 +50,8 @@ export interface AppConfig {
       readonly maxDelayMs: number;
       readonly totalBudgetMs: number;
     };
+    /** At most this many OSS calls per gateway request (`GATEWAY_MAX_UPSTREAM_CALLS_PER_REQUEST`). */
+    readonly maxCallsPerRequest: number;
   };
   readonly auth: { readonly principalsFile?: string };
   /** GATEWAY_RATE_LIMITS as a table; REDIS_URL shares the counters between instances. */
@@ -184,6 +186,7 @@ export function buildAppConfig(
         maxDelayMs: env.OSS_RETRY_MAX_DELAY_MS,
         totalBudgetMs: env.OSS_RETRY_BUDGET_MS,
       },
+      maxCallsPerRequest: env.GATEWAY_MAX_UPSTREAM_CALLS_PER_REQUEST,
     },
     auth: principalsFile ? { principalsFile } : {},
     rateLimits: {

@@ -145,6 +145,7 @@ export class EnvSchema {
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(60_000) OSS_RETRY_BASE_DELAY_MS = 100;
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(600_000) OSS_RETRY_MAX_DELAY_MS = 5_000;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(600_000) OSS_RETRY_BUDGET_MS = 30_000;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(10_000) GATEWAY_MAX_UPSTREAM_CALLS_PER_REQUEST = 25;
 
   // ---- storage
   @IsOptional()

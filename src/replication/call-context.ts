@@ -1,5 +1,7 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { requestFacts, type GatewayRequest } from '../common/request-context/request-facts.js';
+import { RequestUpstream } from './request-upstream.js';
 
 /** Who asked and through which request: what the audit events of forwarded OSS calls carry. */
 export interface CallContext {
@@ -11,6 +13,31 @@ export interface CallContext {
   keyId?: string;
   sourceIp?: string;
   userAgent?: string;
+  /** The request's upstream state (budget, shared reads, cancellation); one per request, shared by its fields. */
+  upstream?: RequestUpstream;
+}
+
+const upstreams = new WeakMap<GatewayRequest, RequestUpstream>();
+
+/**
+ * The request's RequestUpstream, made on first use. Its signal fires when the response closes:
+ * sent, or the client went away first — either way nothing pending upstream is still wanted.
+ */
+function upstreamOf(req: GatewayRequest, reply: FastifyReply | undefined): RequestUpstream {
+  let upstream = upstreams.get(req);
+  if (!upstream) {
+    const created = new RequestUpstream();
+    upstream = created;
+    upstreams.set(req, created);
+    if (reply) {
+      if (reply.raw.writableFinished || reply.raw.destroyed) {
+        created.cancel();
+      } else {
+        reply.raw.once('close', () => created.cancel());
+      }
+    }
+  }
+  return upstream;
 }
 
 interface CallerShape {
@@ -19,11 +46,15 @@ interface CallerShape {
 }
 
 /** Builds the CallContext of a request once the request pipeline has authenticated it. */
-export function callContextOf(req: GatewayRequest, transport: CallContext['transport']): CallContext {
+export function callContextOf(
+  req: GatewayRequest,
+  transport: CallContext['transport'],
+  reply?: FastifyReply,
+): CallContext {
   const caller = (req.gateway?.caller ?? {}) as CallerShape;
   const userAgent = req.headers['user-agent'];
   // Assigned field by field rather than with conditional spreads: this runs on every request.
-  const ctx: CallContext = { requestId: String(req.id), transport };
+  const ctx: CallContext = { requestId: String(req.id), transport, upstream: upstreamOf(req, reply) };
   if (typeof caller.principalId === 'string') {
     ctx.principal = caller.principalId;
   }
@@ -45,5 +76,5 @@ export function callContextOf(req: GatewayRequest, transport: CallContext['trans
 /** Handler parameter: the CallContext of the current REST or GraphQL request. */
 export const Call = createParamDecorator((_data: unknown, context: ExecutionContext): CallContext => {
   const facts = requestFacts(context);
-  return callContextOf(facts.req, facts.transport);
+  return callContextOf(facts.req, facts.transport, facts.reply);
 });

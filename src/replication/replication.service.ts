@@ -112,8 +112,10 @@ export class ReplicationService {
   }
 
   async list(ctx: CallContext, bucket: string): Promise<ReplicationRuleModel[]> {
-    const { rules } = await this.forward(ctx, 'GetBucketReplication', bucket, false, () =>
-      this.api.listRules(bucket),
+    const { rules } = await this.read(ctx, 'GetBucketReplication', bucket, () =>
+      this.forward(ctx, 'GetBucketReplication', bucket, false, (signal) =>
+        this.api.listRules(bucket, signal),
+      ),
     );
     return rules;
   }
@@ -131,7 +133,9 @@ export class ReplicationService {
     const requested = completeNewRule(request, request.id ?? this.newRuleId());
     const destinationBucket = requested.destination.bucket;
     const [current, locations, sourceLocation, destination] = await Promise.all([
-      this.forward(ctx, 'GetBucketReplication', bucket, dryRun, () => this.api.listRules(bucket)),
+      this.forward(ctx, 'GetBucketReplication', bucket, dryRun, (signal) =>
+        this.api.listRules(bucket, signal),
+      ),
       this.cachedLocations(ctx, bucket, dryRun),
       this.sourceLocation(bucket),
       destinationBucket === bucket
@@ -184,7 +188,9 @@ export class ReplicationService {
       return { rule: ruleFromNew(wanted), created: true, plan };
     }
     try {
-      await this.forward(ctx, 'PutBucketReplication', bucket, false, () => this.api.putRule(bucket, wanted));
+      await this.forward(ctx, 'PutBucketReplication', bucket, false, (signal) =>
+        this.api.putRule(bucket, wanted, signal),
+      );
     } catch (error) {
       // A retry whose first attempt did reach OSS (answer lost), or a concurrent identical create,
       // is refused with BucketReplicationAlreadyExist although our rule id now exists: that is success.
@@ -207,8 +213,8 @@ export class ReplicationService {
     if (!(error instanceof DomainError) || error.details.oss?.code !== 'BucketReplicationAlreadyExist') {
       return undefined;
     }
-    const rules = await this.forward(ctx, 'GetBucketReplication', bucket, false, () =>
-      this.api.listRules(bucket),
+    const rules = await this.forward(ctx, 'GetBucketReplication', bucket, false, (signal) =>
+      this.api.listRules(bucket, signal),
     );
     const mine = rules.rules.find((r) => r.id === wanted.id);
     return mine && mine.status !== 'closing' && isEquivalentRule(mine, wanted) ? mine : undefined;
@@ -222,7 +228,9 @@ export class ReplicationService {
     dryRun: boolean,
   ): Promise<RuleOutcome> {
     const [current, locations, sourceLocation] = await Promise.all([
-      this.forward(ctx, 'GetBucketReplication', bucket, dryRun, () => this.api.listRules(bucket)),
+      this.forward(ctx, 'GetBucketReplication', bucket, dryRun, (signal) =>
+        this.api.listRules(bucket, signal),
+      ),
       enabled ? this.cachedLocations(ctx, bucket, dryRun) : Promise.resolve(undefined),
       enabled ? this.sourceLocation(bucket) : Promise.resolve(undefined),
     ]);
@@ -245,14 +253,16 @@ export class ReplicationService {
       this.recordDryRun(ctx, 'PutBucketRtc', bucket);
       return { rule: expected, plan: { ...this.api.planSetRtc(bucket, ruleId, enabled), findings: [] } };
     }
-    await this.forward(ctx, 'PutBucketRtc', bucket, false, () => this.api.setRtc(bucket, ruleId, enabled));
+    await this.forward(ctx, 'PutBucketRtc', bucket, false, (signal) =>
+      this.api.setRtc(bucket, ruleId, enabled, signal),
+    );
     const after = await this.rulesAfterWrite(ctx, bucket);
     return { rule: after.find((r) => r.id === ruleId) ?? expected };
   }
 
   async delete(ctx: CallContext, bucket: string, ruleId: string, dryRun: boolean): Promise<RuleOutcome> {
-    const current = await this.forward(ctx, 'GetBucketReplication', bucket, dryRun, () =>
-      this.api.listRules(bucket),
+    const current = await this.forward(ctx, 'GetBucketReplication', bucket, dryRun, (signal) =>
+      this.api.listRules(bucket, signal),
     );
     const rule = this.findRule(current.rules, bucket, ruleId);
     const closing: ReplicationRuleModel = { ...rule, status: 'closing' };
@@ -260,8 +270,8 @@ export class ReplicationService {
       this.recordDryRun(ctx, 'DeleteBucketReplication', bucket);
       return { rule: closing, plan: { ...this.api.planDeleteRule(bucket, ruleId), findings: [] } };
     }
-    await this.forward(ctx, 'DeleteBucketReplication', bucket, false, () =>
-      this.api.deleteRule(bucket, ruleId),
+    await this.forward(ctx, 'DeleteBucketReplication', bucket, false, (signal) =>
+      this.api.deleteRule(bucket, ruleId, signal),
     );
     const after = await this.rulesAfterWrite(ctx, bucket);
     const found = after.find((r) => r.id === ruleId);
@@ -269,20 +279,37 @@ export class ReplicationService {
   }
 
   async progress(ctx: CallContext, bucket: string, ruleId: string): Promise<ReplicationProgressModel> {
-    const { progress } = await this.forward(ctx, 'GetBucketReplicationProgress', bucket, false, () =>
-      this.api.getProgress(bucket, ruleId),
+    const { progress } = await this.read(ctx, 'GetBucketReplicationProgress', `${bucket}/${ruleId}`, () =>
+      this.forward(ctx, 'GetBucketReplicationProgress', bucket, false, (signal) =>
+        this.api.getProgress(bucket, ruleId, signal),
+      ),
     );
     return progress;
   }
 
   async locations(ctx: CallContext, bucket: string): Promise<ReplicationLocationsModel> {
-    const { locations } = await this.forward(ctx, 'GetBucketReplicationLocation', bucket, false, () =>
-      this.api.getLocations(bucket),
+    const { locations } = await this.read(ctx, 'GetBucketReplicationLocation', bucket, () =>
+      this.forward(ctx, 'GetBucketReplicationLocation', bucket, false, (signal) =>
+        this.api.getLocations(bucket, signal),
+      ),
     );
     return locations;
   }
 
   // ---- helpers ------------------------------------------------------------------------------
+
+  /**
+   * A read made once per request and key (aliases and repeated fields share it); without a request
+   * context (service-level callers) it is simply made. Writes and the re-reads after them never come here.
+   */
+  private read<T>(
+    ctx: CallContext,
+    operation: ReplicationOperation,
+    key: string,
+    fetch: () => Promise<T>,
+  ): Promise<T> {
+    return ctx.upstream ? ctx.upstream.read(operation, key, fetch) : fetch();
+  }
 
   /** Pre-flight's GetBucketReplicationLocation, answered from the cache when it is fresh (nothing forwarded, nothing audited). */
   private cachedLocations(
@@ -291,7 +318,9 @@ export class ReplicationService {
     dryRun: boolean,
   ): Promise<{ locations: ReplicationLocationsModel }> {
     return this.locationsCache.get(bucket, () =>
-      this.forward(ctx, 'GetBucketReplicationLocation', bucket, dryRun, () => this.api.getLocations(bucket)),
+      this.forward(ctx, 'GetBucketReplicationLocation', bucket, dryRun, (signal) =>
+        this.api.getLocations(bucket, signal),
+      ),
     );
   }
 
@@ -313,8 +342,8 @@ export class ReplicationService {
   /** Re-read after a write so the answer shows OSS's state; a failed re-read does not undo the success. */
   private async rulesAfterWrite(ctx: CallContext, bucket: string): Promise<ReplicationRuleModel[]> {
     try {
-      const { rules } = await this.forward(ctx, 'GetBucketReplication', bucket, false, () =>
-        this.api.listRules(bucket),
+      const { rules } = await this.forward(ctx, 'GetBucketReplication', bucket, false, (signal) =>
+        this.api.listRules(bucket, signal),
       );
       return rules;
     } catch {
@@ -465,18 +494,23 @@ export class ReplicationService {
     }
   }
 
-  /** Runs one OSS call: measures it, audits it, and turns failures into domain errors. */
+  /**
+   * Runs one OSS call: charges it to the request's budget, cancels it (and its retries) with the
+   * request, measures it, audits it, and turns failures into domain errors.
+   */
   private async forward<T extends OssCallResult>(
     ctx: CallContext,
     operation: ReplicationOperation,
     bucket: string,
     dryRun: boolean,
-    call: () => Promise<T>,
+    call: (signal?: AbortSignal) => Promise<T>,
   ): Promise<T> {
+    // Charged before anything is sent: a call over the request's budget is not made (nor audited).
+    ctx.upstream?.charge(operation, this.config.oss.maxCallsPerRequest);
     const time = this.now();
     const started = performance.now();
     try {
-      const result = await call();
+      const result = await call(ctx.upstream?.signal);
       const latencyMs = performance.now() - started;
       const status = 'alreadyClosing' in result && result.alreadyClosing === true ? 204 : 200;
       this.metrics.ossCalls.observe({ operation, outcome: String(status) }, latencyMs / 1000);

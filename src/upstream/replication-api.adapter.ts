@@ -63,10 +63,13 @@ async function translated<T>(call: () => Promise<T>): Promise<T> {
 export class OssReplicationApi implements ReplicationApi {
   constructor(private readonly client: OssClient) {}
 
-  listRules(bucket: string): Promise<OssCallResult & { rules: ReplicationRuleModel[] }> {
+  listRules(
+    bucket: string,
+    signal?: AbortSignal,
+  ): Promise<OssCallResult & { rules: ReplicationRuleModel[] }> {
     return translated(async () => {
       try {
-        const output = await this.client.getBucketReplication(bucket);
+        const output = await this.client.getBucketReplication(bucket, { signal });
         return { requestId: output.requestId, rules: output.rules.map(ruleFromWire) };
       } catch (error) {
         // A bucket that never had a rule answers 404 NoSuchReplicationConfiguration: that is "no rules".
@@ -78,23 +81,31 @@ export class OssReplicationApi implements ReplicationApi {
     });
   }
 
-  putRule(bucket: string, rule: NewReplicationRule): Promise<OssCallResult & { ruleId: string }> {
+  putRule(
+    bucket: string,
+    rule: NewReplicationRule,
+    signal?: AbortSignal,
+  ): Promise<OssCallResult & { ruleId: string }> {
     return translated(async () => {
-      const output = await this.client.putBucketReplication(bucket, ruleToWire(rule));
+      const output = await this.client.putBucketReplication(bucket, ruleToWire(rule), { signal });
       return { requestId: output.requestId, ruleId: output.ruleId };
     });
   }
 
-  setRtc(bucket: string, ruleId: string, enabled: boolean): Promise<OssCallResult> {
+  setRtc(bucket: string, ruleId: string, enabled: boolean, signal?: AbortSignal): Promise<OssCallResult> {
     return translated(async () => {
-      const output = await this.client.putBucketRtc(bucket, ruleId, enabled);
+      const output = await this.client.putBucketRtc(bucket, ruleId, enabled, { signal });
       return { requestId: output.requestId };
     });
   }
 
-  deleteRule(bucket: string, ruleId: string): Promise<OssCallResult & { alreadyClosing: boolean }> {
+  deleteRule(
+    bucket: string,
+    ruleId: string,
+    signal?: AbortSignal,
+  ): Promise<OssCallResult & { alreadyClosing: boolean }> {
     return translated(async () => {
-      const output = await this.client.deleteBucketReplication(bucket, ruleId);
+      const output = await this.client.deleteBucketReplication(bucket, ruleId, { signal });
       return { requestId: output.requestId, alreadyClosing: output.alreadyClosing };
     });
   }
@@ -102,9 +113,10 @@ export class OssReplicationApi implements ReplicationApi {
   getProgress(
     bucket: string,
     ruleId: string,
+    signal?: AbortSignal,
   ): Promise<OssCallResult & { progress: ReplicationProgressModel }> {
     return translated(async () => {
-      const output = await this.client.getBucketReplicationProgress(bucket, ruleId);
+      const output = await this.client.getBucketReplicationProgress(bucket, ruleId, { signal });
       // OSS answers a list of rules; asked with rule-id it holds that one rule.
       const entry = output.rules.find((r) => r.rule.id === ruleId);
       if (!entry) {
@@ -117,9 +129,12 @@ export class OssReplicationApi implements ReplicationApi {
     });
   }
 
-  getLocations(bucket: string): Promise<OssCallResult & { locations: ReplicationLocationsModel }> {
+  getLocations(
+    bucket: string,
+    signal?: AbortSignal,
+  ): Promise<OssCallResult & { locations: ReplicationLocationsModel }> {
     return translated(async () => {
-      const output = await this.client.getBucketReplicationLocation(bucket);
+      const output = await this.client.getBucketReplicationLocation(bucket, { signal });
       return { requestId: output.requestId, locations: locationsFromWire(output) };
     });
   }

@@ -23,6 +23,7 @@ export enum ErrorCode {
   ShuttingDown = 'ShuttingDown',
   Overloaded = 'Overloaded',
   RateLimited = 'RateLimited',
+  UpstreamBudgetExceeded = 'UpstreamBudgetExceeded',
   Internal = 'Internal',
 }
 

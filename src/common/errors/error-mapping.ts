@@ -112,6 +112,12 @@ export const ERROR_MAPPING: Record<ErrorCode, ErrorMapping> = {
     title: 'Rate limit exceeded',
     exposeMessage: true,
   },
+  [ErrorCode.UpstreamBudgetExceeded]: {
+    httpStatus: 400,
+    publicCode: 'BAD_USER_INPUT',
+    title: 'Too many upstream calls for one request',
+    exposeMessage: true,
+  },
   [ErrorCode.UpstreamError]: {
     httpStatus: 502,
     publicCode: 'UPSTREAM_ERROR',

@@ -27,23 +27,36 @@ export interface OssRequestPlan {
  * Failures are thrown as DomainErrors (`src/upstream/oss-error.translator.ts` maps OSS codes, keeping
  * `details.oss`); the service still passes anything else through `toDomainError`. Where a bucket is
  * comes from the one bucket → location lookup (`BucketRegionResolver`), shared with authorization.
+ * `signal` cancels the call and its retries (the request it serves is settled or gone).
  */
 export interface ReplicationApi {
   /** GetBucketReplication; a bucket without configuration answers `[]`. */
-  listRules(bucket: string): Promise<OssCallResult & { rules: ReplicationRuleModel[] }>;
+  listRules(bucket: string, signal?: AbortSignal): Promise<OssCallResult & { rules: ReplicationRuleModel[] }>;
   /** PutBucketReplication of exactly one rule (its id already chosen). */
-  putRule(bucket: string, rule: NewReplicationRule): Promise<OssCallResult & { ruleId: string }>;
+  putRule(
+    bucket: string,
+    rule: NewReplicationRule,
+    signal?: AbortSignal,
+  ): Promise<OssCallResult & { ruleId: string }>;
   /** PutBucketRTC. */
-  setRtc(bucket: string, ruleId: string, enabled: boolean): Promise<OssCallResult>;
+  setRtc(bucket: string, ruleId: string, enabled: boolean, signal?: AbortSignal): Promise<OssCallResult>;
   /** DeleteBucketReplication; `alreadyClosing` when OSS answered 204. */
-  deleteRule(bucket: string, ruleId: string): Promise<OssCallResult & { alreadyClosing: boolean }>;
+  deleteRule(
+    bucket: string,
+    ruleId: string,
+    signal?: AbortSignal,
+  ): Promise<OssCallResult & { alreadyClosing: boolean }>;
   /** GetBucketReplicationProgress. */
   getProgress(
     bucket: string,
     ruleId: string,
+    signal?: AbortSignal,
   ): Promise<OssCallResult & { progress: ReplicationProgressModel }>;
   /** GetBucketReplicationLocation. */
-  getLocations(bucket: string): Promise<OssCallResult & { locations: ReplicationLocationsModel }>;
+  getLocations(
+    bucket: string,
+    signal?: AbortSignal,
+  ): Promise<OssCallResult & { locations: ReplicationLocationsModel }>;
 
   /** The OSS requests the write operations would send (pure; nothing is sent). */
   planPutRule(bucket: string, rule: NewReplicationRule): OssRequestPlan;
