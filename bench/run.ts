@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { floodBenchOptionsFromEnv, runFloodBench } from './flood.bench.js';
 import { gatewayBenchOptionsFromEnv, runGatewayBench } from './gateway.bench.js';
 
 /**
@@ -103,6 +104,7 @@ async function main(): Promise<void> {
   const suites: Suite[] = [
     ...candidates.filter((s): s is Suite => s !== undefined),
     { name: 'gateway', run: () => runGatewayBench(gatewayBenchOptionsFromEnv(process.env)) },
+    { name: 'flood', run: () => runFloodBench(floodBenchOptionsFromEnv(process.env)) },
   ];
   const selected = filters.length ? suites.filter((s) => filters.some((f) => s.name.includes(f))) : suites;
   if (selected.length === 0) {
