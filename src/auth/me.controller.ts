@@ -46,6 +46,6 @@ export class MeController {
     @Query() args: BucketPermissionsArgs,
     @Req() req: GatewayRequest,
   ): Promise<BucketPermissionsResponse> {
-    return toPermissionsResponse(await this.authorization.permissionsOn(caller, args.bucket, req));
+    return toPermissionsResponse(await this.authorization.permissionsOn(caller, args.bucket, req, 'http'));
   }
 }

@@ -33,6 +33,6 @@ export class MeResolver {
     @Args() args: BucketPermissionsArgs,
     @Context('req') req: GatewayRequest,
   ): Promise<BucketPermissions> {
-    return toBucketPermissions(await this.authorization.permissionsOn(caller, args.bucket, req));
+    return toBucketPermissions(await this.authorization.permissionsOn(caller, args.bucket, req, 'graphql'));
   }
 }
