@@ -106,6 +106,9 @@ export class AuthorizationService {
    */
   bucketResource(bucket: string, lookup: LookupRequest): string | Promise<string> {
     const arn = (location: string): string => bucketArn(location, this.config.oss.accountId, bucket);
+    if (this.regions.knownMissing?.(bucket) === true) {
+      return arn('*');
+    }
     const located = this.lookUp(bucket, lookup, isNoSuchBucket);
     if (!(located instanceof Promise)) {
       return arn(located.location);

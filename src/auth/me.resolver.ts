@@ -25,7 +25,7 @@ export class MeResolver {
 
   @ResolveField(() => BucketPermissions, {
     description:
-      'The caller’s decision for each of the six replication actions on a bucket, in the context of this request.',
+      'The caller’s decision for each of the six replication actions on a bucket, in the context of this request. A missing bucket is a NOT_FOUND error, except for a caller whose policies could allow none of the six: its bucket is not looked up, and every one is denied on the ARN with region `*`, whether the bucket exists or not.',
   })
   @RequiresAuthentication()
   async permissions(
