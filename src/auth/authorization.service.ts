@@ -1,17 +1,27 @@
 import type { TLSSocket } from 'node:tls';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import type { AuditEventInput } from '../audit/audit-event.js';
+import { AuditService } from '../audit/audit.service.js';
 import { APP_CONFIG, type AppConfig } from '../config/app.config.js';
 import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
+import { ERROR_MAPPING } from '../common/errors/error-mapping.js';
 import { toDomainError } from '../common/errors/to-domain-error.js';
 import type { GatewayRequest, RequestFacts } from '../common/request-context/request-facts.js';
 import { isBucketName, BUCKET_NAME_MESSAGE } from '../common/validation/is-bucket-name.js';
+import { AUTHENTICATED } from '../request/endpoint.js';
+import { dryRunOf } from '../request/stages/audit.stage.js';
 import type { ActionRequirement, ResourceSelector } from './decorators/requires-action.decorator.js';
 import { AUTH_CLOCK, type Clock } from './clock.js';
 import type { Caller } from './caller/caller.js';
 import { clientAddress, TrustedProxies } from './caller/client-address.js';
-import { BUCKET_REGION_RESOLVER, type BucketRegionResolver } from './ports/bucket-region-resolver.port.js';
+import {
+  BUCKET_REGION_RESOLVER,
+  type BucketLocation,
+  type BucketRegionResolver,
+} from './ports/bucket-region-resolver.port.js';
 import {
   bucketArn,
+  couldAllow,
   evaluate,
   GATEWAY_ACTIONS,
   GATEWAY_RESOURCE,
@@ -53,6 +63,18 @@ function isNoSuchBucket(error: unknown): boolean {
 
 const MAX_USER_AGENT = 512;
 
+/** Where the audit of a region lookup goes (the audit trail; absent in unit tests of the pipeline). */
+type LookupAudit = Pick<AuditService, 'record'>;
+
+/** The request a region lookup is made for: who asked, how, and for which action (its audit). */
+interface LookupRequest {
+  req: GatewayRequest;
+  transport: RequestFacts['transport'];
+  caller: Caller;
+  action: string;
+  dryRun: boolean;
+}
+
 /**
  * Builds what a decision needs (the resource ARN with the bucket's real region, the condition
  * context) and evaluates a caller's policies. The request pipeline's authorize stage and the
@@ -66,6 +88,7 @@ export class AuthorizationService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(BUCKET_REGION_RESOLVER) private readonly regions: BucketRegionResolver,
     @Inject(AUTH_CLOCK) private readonly clock: Clock,
+    @Optional() @Inject(AuditService) private readonly audit?: LookupAudit,
   ) {
     this.trusted = new TrustedProxies(config.server.trustedProxies);
   }
@@ -77,11 +100,16 @@ export class AuthorizationService {
 
   /**
    * `acs:oss:{region}:{account}:{bucket}`, at once when the bucket's location is cached; region `*`
-   * when the bucket does not exist (NoSuchBucket). Any other lookup failure rejects.
+   * when the bucket does not exist (NoSuchBucket, also remembered briefly). A lookup that answered
+   * (a location or NoSuchBucket) is audited here as an `oss-call`; any other failure rejects, and the
+   * caller (the authorize stage) audits it.
    */
-  bucketResource(bucket: string): string | Promise<string> {
+  bucketResource(bucket: string, lookup: LookupRequest): string | Promise<string> {
     const arn = (location: string): string => bucketArn(location, this.config.oss.accountId, bucket);
-    const located = this.regions.locate(bucket);
+    if (this.regions.knownMissing?.(bucket) === true) {
+      return arn('*');
+    }
+    const located = this.lookUp(bucket, lookup, isNoSuchBucket);
     if (!(located instanceof Promise)) {
       return arn(located.location);
     }
@@ -99,13 +127,94 @@ export class AuthorizationService {
   /**
    * Resolves a handler's resource selector against the request (REST params or GraphQL args/parent):
    * at once for a static resource or a bucket whose location is cached. Input errors (a bad bucket
-   * name) throw before any lookup.
+   * name) throw before any lookup. When no statement of the caller's policies could allow the action
+   * on any resource, the request is denied whatever the bucket's region: the bucket is not looked up
+   * (nothing about it reaches OSS or the caller) and the resource is its ARN with region `*`.
    */
-  resource(selector: ResourceSelector, facts: RequestFacts): string | Promise<string> {
+  resource(requirement: ActionRequirement, facts: RequestFacts, caller: Caller): string | Promise<string> {
+    const selector = requirement.resource;
     if (selector.kind === 'static') {
       return selector.resource;
     }
-    return this.bucketResource(this.selectedBucket(selector, facts));
+    const bucket = this.selectedBucket(selector, facts);
+    if (requirement.action !== AUTHENTICATED && !couldAllow(caller.policySet, requirement.action)) {
+      return this.unresolvedBucketResource(bucket);
+    }
+    return this.bucketResource(bucket, {
+      req: facts.req,
+      transport: facts.transport,
+      caller,
+      action: requirement.action,
+      dryRun: dryRunOf(facts),
+    });
+  }
+
+  /**
+   * The bucket's location: at once when cached, else a GetBucketLocation, audited as an `oss-call`
+   * when it answers and, for failures, when `auditFailure` says so. A bucket remembered as missing
+   * rejects without a call (and without an audit event: nothing was forwarded).
+   */
+  private lookUp(
+    bucket: string,
+    lookup: LookupRequest,
+    auditFailure: (error: unknown) => boolean,
+  ): BucketLocation | Promise<BucketLocation> {
+    const rememberedMissing = this.regions.knownMissing?.(bucket) === true;
+    const located = this.regions.locate(bucket);
+    if (!(located instanceof Promise) || rememberedMissing || this.audit === undefined) {
+      return located;
+    }
+    const started = performance.now();
+    return located.then(
+      (found) => {
+        this.recordLookup(lookup, bucketArn(found.location, this.config.oss.accountId, bucket), started, {
+          outcomeStatus: 200,
+          ossRequestId: found.requestId,
+        });
+        return found;
+      },
+      (error: unknown) => {
+        if (auditFailure(error)) {
+          const failure = toDomainError(error);
+          const oss = failure.details.oss;
+          this.recordLookup(lookup, this.unresolvedBucketResource(bucket), started, {
+            outcomeStatus: oss?.status ?? ERROR_MAPPING[failure.code].httpStatus,
+            ...(oss?.code ? { ossErrorCode: oss.code } : {}),
+            ...(oss?.requestId ? { ossRequestId: oss.requestId } : {}),
+          });
+        }
+        throw error;
+      },
+    );
+  }
+
+  /** One `oss-call` event for a GetBucketLocation the gateway forwarded. */
+  private recordLookup(
+    lookup: LookupRequest,
+    resource: string,
+    started: number,
+    outcome: Pick<AuditEventInput, 'outcomeStatus' | 'ossRequestId' | 'ossErrorCode'>,
+  ): void {
+    const { req, caller } = lookup;
+    const { sourceIp, userAgent } = this.conditionContext(req, caller);
+    const clientRequestId = req.gateway?.clientRequestId;
+    this.audit?.record({
+      time: this.clock(),
+      requestId: String(req.id),
+      ...(clientRequestId !== undefined ? { clientRequestId } : {}),
+      transport: lookup.transport,
+      kind: 'oss-call',
+      principal: caller.principalId,
+      ...(caller.keyId !== undefined ? { keyId: caller.keyId } : {}),
+      ...(sourceIp !== undefined ? { sourceIp } : {}),
+      ...(userAgent !== undefined ? { userAgent } : {}),
+      action: lookup.action,
+      resource,
+      operation: 'GetBucketLocation',
+      ...outcome,
+      latencyMs: Math.round(performance.now() - started),
+      dryRun: lookup.dryRun,
+    });
   }
 
   /** The bucket a selector names (for the audit of a failed lookup); undefined when there is none. */
@@ -210,16 +319,30 @@ export class AuthorizationService {
   /**
    * The caller's decision for each of the six replication actions on a bucket (its ARN), then for
    * each of the gateway's own actions on the resource they are declared on (`*`). A bucket OSS does
-   * not know is 404 BucketNotFound, like every other answer about a missing bucket.
+   * not know is 404 BucketNotFound, like every other answer about a missing bucket — except for a
+   * caller whose policies could allow none of the six actions on any bucket: its bucket is not looked
+   * up (nothing about the bucket, not even whether it exists, is told to a caller who may do nothing
+   * on it), and the six are decided on the ARN with region `*` (ImplicitDeny, or ExplicitDeny).
    */
-  async permissionsOn(caller: Caller, bucket: string, req: GatewayRequest): Promise<BucketPermissions> {
-    let location: string;
-    try {
-      ({ location } = await this.regions.locate(bucket));
-    } catch (error) {
-      throw toDomainError(error);
+  async permissionsOn(
+    caller: Caller,
+    bucket: string,
+    req: GatewayRequest,
+    transport: RequestFacts['transport'],
+  ): Promise<BucketPermissions> {
+    let resource: string;
+    if (REPLICATION_ACTIONS.some((action) => couldAllow(caller.policySet, action))) {
+      let location: string;
+      try {
+        const lookup = { req, transport, caller, action: AUTHENTICATED, dryRun: false };
+        ({ location } = await this.lookUp(bucket, lookup, () => true));
+      } catch (error) {
+        throw toDomainError(error);
+      }
+      resource = bucketArn(location, this.config.oss.accountId, bucket);
+    } else {
+      resource = this.unresolvedBucketResource(bucket);
     }
-    const resource = bucketArn(location, this.config.oss.accountId, bucket);
     const { context } = this.conditionContext(req, caller);
     const decide = (action: string, on: string) => ({
       action,

@@ -33,7 +33,7 @@ export class MeController {
     operationId: 'getMyPermissions',
     summary: 'What the caller may do on a bucket',
     description:
-      'The decision (Allow, ImplicitDeny, ExplicitDeny) of the caller’s policies for each of the six replication actions on the bucket’s ARN and for the gateway’s own actions (`gateway:SimulatePolicy`, `gateway:ListAuditEvents`, on `*`), in the context of this request — for portals deciding which buttons and pages to show. 404 when the bucket does not exist.',
+      'The decision (Allow, ImplicitDeny, ExplicitDeny) of the caller’s policies for each of the six replication actions on the bucket’s ARN and for the gateway’s own actions (`gateway:SimulatePolicy`, `gateway:ListAuditEvents`, on `*`), in the context of this request — for portals deciding which buttons and pages to show. 404 when the bucket does not exist — except for a caller whose policies could allow none of the six replication actions: its bucket is not looked up, and the answer (every replication action denied, on the ARN with region `*`) is the same whether the bucket exists or not.',
   })
   @ApiQuery({ name: 'bucket', description: 'The source bucket.', example: 'demo-source' })
   @ApiOkResponse({
@@ -46,6 +46,6 @@ export class MeController {
     @Query() args: BucketPermissionsArgs,
     @Req() req: GatewayRequest,
   ): Promise<BucketPermissionsResponse> {
-    return toPermissionsResponse(await this.authorization.permissionsOn(caller, args.bucket, req));
+    return toPermissionsResponse(await this.authorization.permissionsOn(caller, args.bucket, req, 'http'));
   }
 }

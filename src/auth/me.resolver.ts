@@ -26,7 +26,7 @@ export class MeResolver {
   @ResolveField(() => BucketPermissions, {
     complexity: 1, // the bucket-region lookup (an OSS call) behind the decisions
     description:
-      'The caller’s decision for each of the six replication actions on a bucket, in the context of this request.',
+      'The caller’s decision for each of the six replication actions on a bucket, in the context of this request. A missing bucket is a NOT_FOUND error, except for a caller whose policies could allow none of the six: its bucket is not looked up, and every one is denied on the ARN with region `*`, whether the bucket exists or not.',
   })
   @RequiresAuthentication()
   async permissions(
@@ -34,6 +34,6 @@ export class MeResolver {
     @Args() args: BucketPermissionsArgs,
     @Context('req') req: GatewayRequest,
   ): Promise<BucketPermissions> {
-    return toBucketPermissions(await this.authorization.permissionsOn(caller, args.bucket, req));
+    return toBucketPermissions(await this.authorization.permissionsOn(caller, args.bucket, req, 'graphql'));
   }
 }

@@ -57,6 +57,16 @@ type Action = (typeof ACTIONS)[number];
 /** Where the action is evaluated: the source bucket's ARN, or `*` for gateway actions. */
 type ResourceKind = 'bucket' | '*';
 const resourceOf = (kind: ResourceKind): string => (kind === 'bucket' ? SOURCE_ARN : '*');
+/**
+ * The resource of a denial to a caller none of whose statements could allow the action: its bucket is
+ * not looked up (DESIGN §9), so the ARN has region `*`.
+ */
+const unresolvedResourceOf = (kind: ResourceKind): string =>
+  kind === 'bucket' ? `acs:oss:*:${ACCOUNT_ID}:${SOURCE}` : '*';
+/** Callers no statement of whose policies allows anything: `me.permissions` does not look their bucket up. */
+const NOTHING_ALLOWED = new Set(['no-policies', 'deny-everything']);
+const permissionsResourceFor = (caller: { id: string }): string =>
+  NOTHING_ALLOWED.has(caller.id) ? unresolvedResourceOf('bucket') : SOURCE_ARN;
 const actionName = (action: Action): string => action.split(':')[1];
 
 type Requirement =
@@ -198,7 +208,8 @@ const ROWS: MatrixRow[] = [
     handler: 'MeController.permissions',
     requirement: { kind: 'authenticated' },
     request: () => rest('get', `/v1/me/permissions?bucket=${SOURCE}`),
-    expectAllowed: (res) => expect(restOk(res, 200)).toMatchObject({ bucket: SOURCE, resource: SOURCE_ARN }),
+    expectAllowed: (res, caller) =>
+      expect(restOk(res, 200)).toMatchObject({ bucket: SOURCE, resource: permissionsResourceFor(caller) }),
   },
   {
     route: 'GET /v1/audit',
@@ -313,8 +324,10 @@ const ROWS: MatrixRow[] = [
         'me',
         'permissions',
       ]),
-    expectAllowed: (res) =>
-      expect(gqlData(res, 'me')).toEqual({ permissions: { bucket: SOURCE, resource: SOURCE_ARN } }),
+    expectAllowed: (res, caller) =>
+      expect(gqlData(res, 'me')).toEqual({
+        permissions: { bucket: SOURCE, resource: permissionsResourceFor(caller) },
+      }),
   },
   {
     route: 'Query.auditEvents',
@@ -712,7 +725,7 @@ describe(`${RequestPipelineGuard.name}: the authorization matrix of every route 
         expect(authorization).toMatchObject({
           decision: 'ImplicitDeny',
           action: row.requirement.action,
-          resource: resourceOf(row.requirement.resource),
+          resource: unresolvedResourceOf(row.requirement.resource),
           matchedStatements: [],
         });
         if (transportOf(row) === 'GraphQL') {
@@ -732,7 +745,7 @@ describe(`${RequestPipelineGuard.name}: the authorization matrix of every route 
         expect(denial(row, res), `a caller allowed only ${other}`).toMatchObject({
           decision: 'ImplicitDeny',
           action: row.requirement.action,
-          resource: resourceOf(row.requirement.resource),
+          resource: unresolvedResourceOf(row.requirement.resource),
         });
       }
     });

@@ -21,7 +21,7 @@ export class BucketPermissions {
 
   @Field(() => String, {
     description:
-      'The bucket ARN the replication actions were decided on (gateway actions are decided on `*`).',
+      'The bucket ARN the replication actions were decided on (gateway actions are decided on `*`); region `*` when the bucket was not looked up (nothing could be allowed).',
   })
   resource!: string;
 

@@ -18,6 +18,11 @@ export interface BucketLocation {
  */
 export interface BucketRegionResolver {
   locate(bucket: string): BucketLocation | Promise<BucketLocation>;
+  /**
+   * Whether OSS said recently that the bucket does not exist (a brief negative cache): then `locate`
+   * rejects with BucketNotFound without asking OSS again. Optional: a resolver without one always asks.
+   */
+  knownMissing?(bucket: string): boolean;
 }
 
 export const BUCKET_REGION_RESOLVER = Symbol('BUCKET_REGION_RESOLVER');

@@ -144,6 +144,11 @@ export class CompiledPolicySet {
     return index;
   }
 
+  /** Statements whose Action/NotAction covers `action` (on whatever resource), in policy/statement order. */
+  statementsForAction(action: string): readonly CompiledStatement[] {
+    return this.forAction(action).statements;
+  }
+
   /** Statements whose action and resource elements both cover the request, in policy/statement order. */
   statementsFor(action: string, resource: string): readonly CompiledStatement[] {
     return this.forAction(action).match(resource);

@@ -95,3 +95,12 @@ export function evaluate(set: CompiledPolicySet, request: EvaluationRequest): De
   }
   return { decision: 'ImplicitDeny', matchedStatements: [], missingContextKeys };
 }
+
+/**
+ * Whether the policies could allow `action` on some resource: some Allow statement's Action/NotAction
+ * covers it (whatever its Resource and conditions). When false, every request for the action is denied
+ * whatever the resource, so the gateway decides without resolving the resource (no bucket lookup).
+ */
+export function couldAllow(set: CompiledPolicySet, action: string): boolean {
+  return set.statementsForAction(action).some((statement) => statement.effect === 'Allow');
+}

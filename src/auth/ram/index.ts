@@ -40,5 +40,5 @@ export {
   type PolicyParseResult,
 } from './policy.js';
 export { CompiledPolicySet, PolicyValidationError, compilePolicies } from './compile.js';
-export { InvalidContextError, evaluate } from './evaluate.js';
+export { InvalidContextError, couldAllow, evaluate } from './evaluate.js';
 export { canonicalSourceIp } from './conditions/ip.js';

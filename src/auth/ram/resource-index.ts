@@ -55,7 +55,10 @@ export class ResourceIndex {
   private readonly groups = new Map<number, ColonGroup>();
   private memo = new Map<string, readonly CompiledStatement[]>();
 
-  constructor(statements: readonly CompiledStatement[]) {
+  constructor(
+    /** Every statement whose Action/NotAction covers the action, in policy/statement order. */
+    readonly statements: readonly CompiledStatement[],
+  ) {
     const patterns = new Map<string, PatternEntry>();
     for (const statement of statements) {
       if (statement.notResource) {

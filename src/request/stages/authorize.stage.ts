@@ -80,7 +80,7 @@ function decide(authorization: Authorization, request: PipelineRequest, resource
 export function authorizeStage(authorization: Authorization, audit: AuditTrail, clock: Clock): Stage {
   return (request) => {
     // Input errors (a bad bucket name) throw here, before any lookup is made.
-    const resource = authorization.resource(request.requirement.resource, request.facts);
+    const resource = authorization.resource(request.requirement, request.facts, callerOf(request));
     if (resource instanceof Promise) {
       return resource.then(
         (resolved) => decide(authorization, request, resolved),
