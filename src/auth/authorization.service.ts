@@ -84,6 +84,9 @@ interface LookupRequest {
 export class AuthorizationService {
   private readonly trusted: TrustedProxies;
 
+  /** Lookups already audited (a promise shared by concurrent callers is one OSS call). */
+  private readonly auditedLookups = new WeakSet<Promise<BucketLocation>>();
+
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(BUCKET_REGION_RESOLVER) private readonly regions: BucketRegionResolver,
@@ -161,9 +164,16 @@ export class AuthorizationService {
   ): BucketLocation | Promise<BucketLocation> {
     const rememberedMissing = this.regions.knownMissing?.(bucket) === true;
     const located = this.regions.locate(bucket);
-    if (!(located instanceof Promise) || rememberedMissing || this.audit === undefined) {
+    // Concurrent callers share one lookup's promise: it is one OSS call, audited once.
+    if (
+      !(located instanceof Promise) ||
+      rememberedMissing ||
+      this.audit === undefined ||
+      this.auditedLookups.has(located)
+    ) {
       return located;
     }
+    this.auditedLookups.add(located);
     const started = performance.now();
     return located.then(
       (found) => {

@@ -21,6 +21,8 @@ const MISSING_BUCKET_MAX = 4096;
 export class OssBucketRegionResolver implements BucketRegionResolver {
   /** Bucket → when its NoSuchBucket answer expires (epoch ms), and that answer. */
   private readonly missing = new Map<string, { expiresAt: number; error: DomainError }>();
+  /** The lookup under way for a bucket: concurrent callers share it (one call, one promise to audit). */
+  private readonly inFlight = new Map<string, Promise<BucketLocation>>();
 
   constructor(@Inject(OSS_CLIENT) private readonly client: OssClient) {}
 
@@ -33,7 +35,12 @@ export class OssBucketRegionResolver implements BucketRegionResolver {
     if (missing !== undefined) {
       return Promise.reject(missing.error);
     }
-    return this.fetch(bucket);
+    let pending = this.inFlight.get(bucket);
+    if (pending === undefined) {
+      pending = this.fetch(bucket).finally(() => this.inFlight.delete(bucket));
+      this.inFlight.set(bucket, pending);
+    }
+    return pending;
   }
 
   knownMissing(bucket: string): boolean {

@@ -67,9 +67,9 @@ describe('no upstream call before a possible Allow', () => {
     return page.items.filter((e) => e.operation === 'GetBucketLocation');
   }
 
-  it('answers me.permissions ×50 aliases all-deny without one lookup, whether the bucket exists or not', async () => {
+  it('answers me.permissions ×24 aliases (within the GraphQL limits) all-deny without one lookup, whether the bucket exists or not', async () => {
     const fields = Array.from(
-      { length: 50 },
+      { length: 24 },
       (_, i) =>
         `p${i}: permissions(bucket: "${i === 0 ? SOURCE : `x-missing-${i}`}") { bucket resource actions { action decision } }`,
     );
@@ -84,7 +84,7 @@ describe('no upstream call before a possible Allow', () => {
         { bucket: string; resource: string; actions: Array<{ action: string; decision: string }> }
       >,
     );
-    expect(answers).toHaveLength(50);
+    expect(answers).toHaveLength(24);
     for (const answer of answers) {
       expect(answer.resource).toBe(`acs:oss:*:${ACCOUNT}:${answer.bucket}`);
       const replication = answer.actions.filter((a) => a.action.startsWith('oss:'));
