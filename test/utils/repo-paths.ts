@@ -15,9 +15,6 @@
  *
  * An argument of `resolve`/`join` the checker cannot evaluate (a call it does not know, a parameter)
  * counts as the file's own folder, the most likely base.
- *
- * The checker's own spec plants offenders as source text; there, and only there, a line ending in the
- * comment `repo-paths: planted` is not reported.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
@@ -41,8 +38,6 @@ const DESIGN_FOLDER = /shared[\\/]+reference/;
 const CLIMBING_PATH = /^(?:\.\.\/)+[^./]/;
 const PATH_MODULES = new Set(['node:path', 'path', 'node:path/posix', 'path/posix', 'node:url', 'url']);
 const PATH_FUNCTIONS = new Set(['resolve', 'join', 'dirname', 'fileURLToPath']);
-const PLANTED_MARK = '// repo-paths: planted';
-const PLANTING_SPEC = 'test/repo-paths.spec.ts';
 
 /** Every code file under the checked folders, absolute paths. */
 export function checkedFiles(root: string): string[] {
@@ -118,12 +113,10 @@ export function findOutsidePaths(root: string, file: string, text: string): Outs
   /** Literals judged as part of an evaluated path expression or as a module specifier. */
   const judged = new Set<ts.Node>();
 
-  const lines = text.split('\n');
-  const planting = relative(root, file) === PLANTING_SPEC;
   const report = (node: ts.Node, rule: OutsidePath['rule']): void => {
     const line = source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1;
     const key = `${line}:${rule}`;
-    if ((planting && lines[line - 1].trimEnd().endsWith(PLANTED_MARK)) || found.has(key)) {
+    if (found.has(key)) {
       return;
     }
     found.set(key, { file: relative(root, file), line, text: node.getText(source), rule });
