@@ -4,7 +4,6 @@ import { startLocalOssServer, type LocalOssServer } from '../../test/fixtures/os
 import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
 import { OssClient } from '../oss/oss-client.js';
 import type { OssCredentials } from '../oss/signer/types.js';
-import { OssBucketRegionResolver } from './bucket-region-resolver.adapter.js';
 import { OssReplicationApi } from './replication-api.adapter.js';
 
 const credentials: OssCredentials = {
@@ -83,15 +82,6 @@ describe(OssReplicationApi.name, () => {
         code: ErrorCode.UpstreamError,
         details: { oss: { code: 'MalformedResponse' } },
       });
-    });
-
-    it('reports a missing bucket from the region lookup as BucketNotFound', async () => {
-      server.setRoute(() => ({ status: 404, body: ossFixture('Error', 'no-such-bucket.xml') }));
-      const failure = await Promise.resolve()
-        .then(() => new OssBucketRegionResolver(client).locate('gone'))
-        .catch((e: unknown) => e);
-      expect(failure).toBeInstanceOf(DomainError);
-      expect(failure).toMatchObject({ code: ErrorCode.BucketNotFound });
     });
   });
 });
