@@ -102,7 +102,10 @@ export async function createApp(
     loadShedding: { ...loadShedding, maxHeapUsedBytes: maxHeapUsedBytes ?? defaultMaxHeapUsedBytes() },
     onRejected,
   });
-  installAuthenticationBeforeBody(fastify, app.get(EndpointRegistry), app.get(RequestPipeline));
+  installAuthenticationBeforeBody(fastify, app.get(EndpointRegistry), app.get(RequestPipeline), {
+    graphqlPath: '/graphql',
+    graphqlExplorer: config.graphqlExplorer,
+  });
   // Callback-style hooks (not async): they run on every request, and need no promise.
   fastify.addHook('onResponse', (req, reply, done) => {
     // observe(labels, value) rather than labels(…).observe(…): no per-request child closures.

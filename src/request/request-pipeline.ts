@@ -54,6 +54,13 @@ function runFrom(stages: readonly Stage[], first: number, request: PipelineReque
 export class RequestPipeline {
   private readonly stages: readonly Stage[];
   private readonly authenticateOnly: readonly Stage[];
+  /** The stages `admit` runs: authenticate and the rate limits. */
+  private readonly admission: readonly Stage[];
+  /**
+   * What `run` takes for a request `admit` has let through: authentication (which answers at once
+   * with the caller it found) and the stages after the rate limits.
+   */
+  private readonly admitted: readonly Stage[];
 
   constructor(
     stages: PipelineStages,
@@ -69,6 +76,9 @@ export class RequestPipeline {
       stages.audit,
       stages.enforce,
     ];
+    const afterAdmission = 1 + stages.rateLimit.length;
+    this.admission = this.stages.slice(0, afterAdmission);
+    this.admitted = [stages.authenticate, ...this.stages.slice(afterAdmission)];
   }
 
   run(endpoint: Endpoint, facts: RequestFacts): true | Promise<true> {
@@ -82,14 +92,42 @@ export class RequestPipeline {
           `The operation ${endpoint.name} declares no permission and is denied.`,
         );
       case 'requires':
-        return runFrom(this.stages, 0, { endpoint, requirement: endpoint.access.requirement, facts });
+        return runFrom(facts.req.gateway?.admitted === true ? this.admitted : this.stages, 0, {
+          endpoint,
+          requirement: endpoint.access.requirement,
+          facts,
+        });
     }
   }
 
   /**
+   * The stages ahead of the body (DESIGN §5: authenticate, then rate limit), for a REST route that
+   * requires a caller (others answer `true`): the HTTP edge runs them before the body is read, so a
+   * request without valid credentials (401) or over its limit (429) is refused unread. The request
+   * is marked admitted, and `run` goes on from the stage after the rate limits (with the caller found).
+   */
+  admit(endpoint: Endpoint, facts: RequestFacts): true | Promise<true> {
+    if (endpoint.access.kind !== 'requires') {
+      return true;
+    }
+    const admitted = (): true => {
+      facts.req.gateway ??= {};
+      facts.req.gateway.admitted = true;
+      return true;
+    };
+    const pending = runFrom(this.admission, 0, {
+      endpoint,
+      requirement: endpoint.access.requirement,
+      facts,
+    });
+    return pending === true ? admitted() : pending.then(admitted);
+  }
+
+  /**
    * Only the authenticate stage, for endpoints that require a caller (others answer `true`): the HTTP
-   * edge runs it before the body is read; the caller it finds is kept on the request, so the same
-   * stage in `run` answers at once with it.
+   * edge runs it before a GraphQL document is read (each field is charged to the rate limits as it
+   * resolves); the caller it finds is kept on the request, so the same stage in `run` answers at once
+   * with it.
    */
   authenticate(endpoint: Endpoint, facts: RequestFacts): true | Promise<true> {
     if (endpoint.access.kind !== 'requires') {

@@ -323,9 +323,9 @@ describe('auth routes', () => {
     });
 
     it('answers UNAUTHENTICATED without credentials', async () => {
-      const res = await t.graphql(ME_QUERY).expect(200);
-      // Query root fields are nullable (DESIGN §9): the field is null, the error says why.
-      expect(res.body.data).toEqual({ me: null });
+      // Upstream mode, explorer off: the document is refused before it is read (DESIGN §5).
+      const res = await t.graphql(ME_QUERY).expect(401);
+      expect(res.body.data).toBeUndefined();
       expect(res.body.errors[0].extensions.code).toBe('UNAUTHENTICATED');
     });
   });

@@ -47,11 +47,16 @@ describe.each([
   });
 
   it(on ? 'answers introspection' : 'refuses introspection with an error naming the variable', async () => {
-    const res = await t.graphql(INTROSPECTION);
+    const anonymous = await t.graphql(INTROSPECTION);
     if (on) {
-      expect(res.body).toEqual({ data: { __schema: { queryType: { name: 'Query' } } } });
+      expect(anonymous.body).toEqual({ data: { __schema: { queryType: { name: 'Query' } } } });
       return;
     }
+    // Off, a document without credentials is refused before it is read (DESIGN §5) …
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.body.errors[0].extensions.code).toBe('UNAUTHENTICATED');
+    // … and a caller's introspection is refused by name.
+    const res = await t.graphql(INTROSPECTION, {}, { 'x-api-key': caller.secret });
     expect(res.body.data).toBeUndefined();
     expect(res.body.errors).toHaveLength(1);
     expect(res.body.errors[0].message).toMatch(/introspection is off.*GATEWAY_GRAPHQL_EXPLORER=on/);
@@ -71,8 +76,9 @@ describe.each([
     } else {
       expect(nested.body.errors[0].message).toMatch(/introspection is off/);
     }
-    const typename = await t.graphql('{ __typename }');
+    const typename = await t.graphql('{ __typename }', {}, { 'x-api-key': caller.secret });
     expect(typename.body).toEqual({ data: { __typename: 'Query' } });
+    expect((await t.graphql('{ __typename }')).status).toBe(on ? 200 : 401);
   });
 
   it(

@@ -65,6 +65,24 @@ export function sendProblem(reply: FastifyReply, error: DomainError, requestId: 
     .send(problem);
 }
 
+/**
+ * Answers a GraphQL request refused before its document is read (401 at the edge) as a GraphQL
+ * request error: `errors` with the problem's fields under `extensions`, no `data`, the problem's
+ * status and headers, `application/json` (GraphQL clients read it; it is not problem+json).
+ */
+export function sendGraphqlRequestError(
+  reply: FastifyReply,
+  error: DomainError,
+  requestId: string | undefined,
+): void {
+  const { detail, code, ...rest } = renderProblem(error, requestId);
+  void reply
+    .headers(problemHeaders(error, requestId))
+    .status(rest.status)
+    .type('application/json; charset=utf-8')
+    .send({ errors: [{ message: detail, extensions: { ...rest, code } }] });
+}
+
 /** The one global filter: every error of every transport goes through the ERROR_MAPPING table. */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {

@@ -12,6 +12,8 @@ export interface GatewayRequestState {
   sourceIp?: string;
   /** Set by the HTTP edge: the caller's own `X-Request-Id` when it is not the request's id (audited). */
   clientRequestId?: string;
+  /** Set by the HTTP edge: a REST request authenticated and rate-limited before its body was read. */
+  admitted?: boolean;
 }
 
 export type GatewayRequest = FastifyRequest & { gateway?: GatewayRequestState };

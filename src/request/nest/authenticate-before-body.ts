@@ -1,28 +1,70 @@
 import type { FastifyInstance } from 'fastify';
-import type { GatewayRequest } from '../../common/request-context/request-facts.js';
+import { presentedCredential } from '../../auth/caller/credentials.js';
+import { sendGraphqlRequestError } from '../../common/errors/all-exceptions.filter.js';
+import { toDomainError } from '../../common/errors/to-domain-error.js';
+import type { GatewayRequest, RequestFacts } from '../../common/request-context/request-facts.js';
+import { AUTHENTICATED, type Endpoint } from '../endpoint.js';
 import type { RequestPipeline } from '../request-pipeline.js';
 import type { EndpointRegistry } from './endpoint-registry.js';
 
+export interface BeforeBodyOptions {
+  /** Where GraphQL documents are posted. */
+  graphqlPath: string;
+  /**
+   * `GATEWAY_GRAPHQL_EXPLORER`: when on, a document without credentials is read (introspection
+   * needs no caller; every field that does answers UNAUTHENTICATED); when off, it is refused unread.
+   */
+  graphqlExplorer: boolean;
+}
+
+/** A GraphQL document as the edge sees it before reading it: it needs a caller, nothing more yet. */
+const GRAPHQL_DOCUMENT: Endpoint = {
+  name: 'GraphQL document',
+  access: {
+    kind: 'requires',
+    requirement: { action: AUTHENTICATED, resource: { kind: 'static', resource: '*' } },
+  },
+  inputs: [],
+};
+
+type Admission = (endpoint: Endpoint, facts: RequestFacts) => true | Promise<true>;
+
 /**
- * Authentication before the body (DESIGN §5): a `preParsing` hook that, for a REST route requiring a
- * caller, runs the pipeline's authenticate stage on the headers, so a missing or bad credential is
- * answered 401 without reading or parsing the body. The caller stays on the request and the
- * pipeline's own authenticate stage reuses it. Public and unknown routes pass untouched, and so does
- * `/graphql`: introspection needs no caller, so only its resolvers can tell whether one is needed.
+ * The stages ahead of the body (DESIGN §5), as a `preParsing` hook, so a missing or bad credential is
+ * answered 401 (and a caller over its limit 429) without reading or parsing the body:
+ * - a REST route requiring a caller runs the pipeline's authenticate and rate-limit stages
+ *   (`admit`); the pipeline goes on from there once the body is read;
+ * - a GraphQL document runs authentication only (its fields are charged as they resolve) — unless
+ *   it carries no credential at all and the explorer is on, for introspection; a refusal is answered
+ *   as a GraphQL request error (`errors[0].extensions.code`, the HTTP status of the error table).
+ * Public and unknown routes pass untouched.
  */
 export function installAuthenticationBeforeBody(
   fastify: FastifyInstance,
   endpoints: EndpointRegistry,
   pipeline: RequestPipeline,
+  options: BeforeBodyOptions,
 ): void {
+  const admitRest: Admission = (endpoint, facts) => pipeline.admit(endpoint, facts);
+  const authenticateOnly: Admission = (endpoint, facts) => pipeline.authenticate(endpoint, facts);
   fastify.addHook('preParsing', (req: GatewayRequest, reply, payload, done) => {
-    const endpoint = endpoints.routeEndpoint(req.method, req.routeOptions.url);
+    const url = req.routeOptions.url;
+    let endpoint = endpoints.routeEndpoint(req.method, url);
+    let admission = admitRest;
+    let refuse = (error: unknown): void => done(error as Error);
     if (endpoint === undefined) {
-      done(null, payload);
-      return;
+      const anonymousExplorer = options.graphqlExplorer && presentedCredential(req.headers).kind === 'none';
+      if (url !== options.graphqlPath || req.method !== 'POST' || anonymousExplorer) {
+        done(null, payload);
+        return;
+      }
+      endpoint = GRAPHQL_DOCUMENT;
+      admission = authenticateOnly;
+      // Answered here, in the shape GraphQL clients read; `done` is not called once a reply is sent.
+      refuse = (error) => sendGraphqlRequestError(reply, toDomainError(error), req.id);
     }
-    const facts = {
-      transport: 'http' as const,
+    const facts: RequestFacts = {
+      transport: 'http',
       params: (req.params ?? {}) as Record<string, unknown>,
       query: (req.query ?? {}) as Record<string, unknown>,
       body: undefined,
@@ -32,9 +74,9 @@ export function installAuthenticationBeforeBody(
     };
     let pending: true | Promise<true>;
     try {
-      pending = pipeline.authenticate(endpoint, facts);
+      pending = admission(endpoint, facts);
     } catch (error) {
-      done(error as Error);
+      refuse(error);
       return;
     }
     if (pending === true) {
@@ -43,7 +85,7 @@ export function installAuthenticationBeforeBody(
     }
     pending.then(
       () => done(null, payload),
-      (error: unknown) => done(error as Error),
+      (error: unknown) => refuse(error),
     );
   });
 }
