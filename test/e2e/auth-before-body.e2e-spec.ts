@@ -45,6 +45,16 @@ describe('authentication before the body', () => {
     expect((await post(big, { 'x-api-key': caller.secret })).status).toBe(413);
   });
 
+  it('closes the connection of a refused request whose body it left unread, and only then', async () => {
+    // Node would otherwise read and discard the body to find the next request on the connection.
+    const refused = await post(JSON.stringify({ pad: 'x'.repeat(64 * 1024) }), { connection: 'keep-alive' });
+    expect(refused.status).toBe(401);
+    expect(refused.headers.connection).toBe('close');
+    const bodiless = await t.request.get('/v1/me').set('connection', 'keep-alive');
+    expect(bodiless.status).toBe(401);
+    expect(bodiless.headers.connection).not.toBe('close');
+  });
+
   it('lets public routes through without a key', async () => {
     await t.request.get('/health/live').expect(200);
   });

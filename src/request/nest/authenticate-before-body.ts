@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { presentedCredential } from '../../auth/caller/credentials.js';
 import { sendGraphqlRequestError } from '../../common/errors/all-exceptions.filter.js';
 import { toDomainError } from '../../common/errors/to-domain-error.js';
@@ -27,6 +27,17 @@ const GRAPHQL_DOCUMENT: Endpoint = {
   inputs: [],
 };
 
+/**
+ * A refused request's body is never read; keeping the connection would make Node read and discard
+ * it to find the next request. `Connection: close` ends the connection with the answer instead.
+ */
+function closeIfBodyUnread(req: GatewayRequest, reply: FastifyReply): void {
+  const length = req.headers['content-length'];
+  if ((length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined) {
+    void reply.header('connection', 'close');
+  }
+}
+
 type Admission = (endpoint: Endpoint, facts: RequestFacts) => true | Promise<true>;
 
 /**
@@ -51,7 +62,10 @@ export function installAuthenticationBeforeBody(
     const url = req.routeOptions.url;
     let endpoint = endpoints.routeEndpoint(req.method, url);
     let admission = admitRest;
-    let refuse = (error: unknown): void => done(error as Error);
+    let refuse = (error: unknown): void => {
+      closeIfBodyUnread(req, reply);
+      done(error as Error);
+    };
     if (endpoint === undefined) {
       const anonymousExplorer = options.graphqlExplorer && presentedCredential(req.headers).kind === 'none';
       if (url !== options.graphqlPath || req.method !== 'POST' || anonymousExplorer) {
@@ -61,7 +75,10 @@ export function installAuthenticationBeforeBody(
       endpoint = GRAPHQL_DOCUMENT;
       admission = authenticateOnly;
       // Answered here, in the shape GraphQL clients read; `done` is not called once a reply is sent.
-      refuse = (error) => sendGraphqlRequestError(reply, toDomainError(error), req.id);
+      refuse = (error) => {
+        closeIfBodyUnread(req, reply);
+        sendGraphqlRequestError(reply, toDomainError(error), req.id);
+      };
     }
     const facts: RequestFacts = {
       transport: 'http',
