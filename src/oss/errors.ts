@@ -25,8 +25,8 @@ export class OssClientError extends Error {
 
 /**
  * The circuit breaker of (operation, endpoint) is open, or half-open with its one probe under way:
- * the call was not sent. When this attempt's own failure opened it, that failure is the `cause`
- * (it did reach OSS). `retryAfterMs`: until the breaker lets a probe through.
+ * the call was not sent. When the call's own failure found it open (that attempt did reach OSS, or an
+ * earlier attempt did and the breaker refused the retry), that failure is the `cause`. `retryAfterMs`: until the breaker lets a probe through.
  */
 export class CircuitOpenError extends OssClientError {
   readonly operation: string;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ossResponse } from '../../../test/fixtures/oss/fixtures.js';
-import { OssClientError, OssServiceError } from '../errors.js';
+import { CircuitOpenError, OssClientError, OssServiceError } from '../errors.js';
 import type { OssHttpResponse } from '../operations/operation.js';
 import { ClockSkew } from '../retry/clock-skew.js';
 import type { PipelineContext } from './pipeline.js';
@@ -155,6 +155,19 @@ describe(retryMiddleware.name, () => {
     const h = harness([new OssClientError('CircuitOpen', 'open')]);
     await expect(h.handler(h.ctx())).rejects.toMatchObject({ code: 'CircuitOpen' });
     expect(h.attempts).toHaveLength(1);
+  });
+
+  it('answers with the previous failure as the cause when the breaker refuses a retry', async () => {
+    const refused = new CircuitOpenError({
+      operation: 'GetBucketReplication',
+      endpoint: 'e',
+      retryAfterMs: 800,
+    });
+    const h = harness([service(503, 'SlowDown'), refused]);
+    const error = await h.handler(h.ctx()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CircuitOpenError);
+    expect(error).toMatchObject({ retryAfterMs: 800, cause: { code: 'SlowDown' } });
+    expect(h.attempts).toHaveLength(2);
   });
 
   it('abandons the back-off and sends no retry once the request is answered during the sleep', async () => {

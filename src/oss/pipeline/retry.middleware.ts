@@ -1,4 +1,4 @@
-import { OssClientError, OssServiceError } from '../errors.js';
+import { CircuitOpenError, OssClientError, OssServiceError } from '../errors.js';
 import type { ClockSkew } from '../retry/clock-skew.js';
 import type { RetryClassifier, RetryReason } from '../retry/retry-classifier.js';
 import {
@@ -103,6 +103,8 @@ export function retryMiddleware(options: RetryMiddlewareOptions): Middleware {
     const started = options.now();
     /** Tokens the last retry took from the quota (refunded on success). */
     let lastRetryCost: number | undefined;
+    /** The previous attempt's failure (kept when a breaker refuses the retry). */
+    let lastError: unknown;
     for (let attempt = 1; ; attempt++) {
       if (ctx.signal?.aborted) {
         throw abortedError(ctx.signal);
@@ -118,6 +120,16 @@ export function retryMiddleware(options: RetryMiddlewareOptions): Middleware {
             ? error
             : abortedError(ctx.signal);
         }
+        if (error instanceof CircuitOpenError && error.cause === undefined && lastError !== undefined) {
+          // The breaker refused this retry: answer with what OSS said to the attempt before.
+          throw new CircuitOpenError({
+            operation: error.operation,
+            endpoint: error.endpoint,
+            retryAfterMs: error.retryAfterMs,
+            cause: lastError,
+          });
+        }
+        lastError = error;
         const decision = classifyForRetry(error, classifiers);
         if (decision === 'fail' || attempt >= policy.maxAttempts) {
           throw error;
