@@ -172,6 +172,18 @@ describe('upstream resilience (e2e against the OSS emulator with faults)', () =>
         ),
       ).toBe(true);
 
+      // GraphQL answers the field the same way, in its extensions.
+      const gql = await t
+        .graphql(`{ replicationRules(bucket: "${bucket}") { id } }`, {}, { 'x-api-key': admin.secret })
+        .expect(200);
+      expect(gql.body.data.replicationRules).toBeNull();
+      expect(gql.body.errors[0].extensions).toMatchObject({
+        code: 'UPSTREAM_UNAVAILABLE',
+        retryAfterSeconds: expect.any(Number),
+        requestId: gql.headers['x-request-id'],
+      });
+      expect(replicationCalls()).toBe(whileOpen);
+
       const endpoint = new URL(emulator.url).host;
       expect(await metric(t, 'gateway_oss_circuit_breaker_state{')).toContain(
         `gateway_oss_circuit_breaker_state{operation="${OPERATION}",endpoint="${endpoint}"} 1`,
