@@ -47,9 +47,15 @@ export interface AppConfig {
     readonly retry: {
       readonly maxAttempts: number;
       readonly baseDelayMs: number;
+      /** Base of the longer back-off after throttling (`SlowDown`, 429, 503). */
+      readonly throttleBaseDelayMs: number;
       readonly maxDelayMs: number;
       readonly totalBudgetMs: number;
     };
+    /** Tokens of the client-wide retry quota (`OSS_RETRY_QUOTA`). */
+    readonly retryQuota: number;
+    /** Circuit breakers per (operation, endpoint) (`OSS_BREAKER_THRESHOLD`, `OSS_BREAKER_COOLDOWN_MS`). */
+    readonly breaker: { readonly threshold: number; readonly cooldownMs: number };
     /** At most this many OSS calls per gateway request (`GATEWAY_MAX_UPSTREAM_CALLS_PER_REQUEST`). */
     readonly maxCallsPerRequest: number;
   };
@@ -183,9 +189,12 @@ export function buildAppConfig(
       retry: {
         maxAttempts: env.OSS_MAX_ATTEMPTS,
         baseDelayMs: env.OSS_RETRY_BASE_DELAY_MS,
+        throttleBaseDelayMs: env.OSS_RETRY_THROTTLE_BASE_DELAY_MS ?? env.OSS_RETRY_BASE_DELAY_MS * 5,
         maxDelayMs: env.OSS_RETRY_MAX_DELAY_MS,
         totalBudgetMs: env.OSS_RETRY_BUDGET_MS,
       },
+      retryQuota: env.OSS_RETRY_QUOTA,
+      breaker: { threshold: env.OSS_BREAKER_THRESHOLD, cooldownMs: env.OSS_BREAKER_COOLDOWN_MS },
       maxCallsPerRequest: env.GATEWAY_MAX_UPSTREAM_CALLS_PER_REQUEST,
     },
     auth: principalsFile ? { principalsFile } : {},

@@ -38,6 +38,26 @@ describe('validateEnv', () => {
 });
 
 describe('buildAppConfig', () => {
+  it('configures the upstream protection: retry quota, breakers, longer throttling back-off', () => {
+    const defaults = buildAppConfig({}).oss;
+    expect(defaults.retryQuota).toBe(500);
+    expect(defaults.breaker).toEqual({ threshold: 5, cooldownMs: 10_000 });
+    expect(defaults.retry.throttleBaseDelayMs).toBe(500);
+    const set = buildAppConfig({
+      OSS_RETRY_QUOTA: '0',
+      OSS_BREAKER_THRESHOLD: '3',
+      OSS_BREAKER_COOLDOWN_MS: '2500',
+      OSS_RETRY_BASE_DELAY_MS: '40',
+    }).oss;
+    expect(set).toMatchObject({ retryQuota: 0, breaker: { threshold: 3, cooldownMs: 2500 } });
+    expect(set.retry.throttleBaseDelayMs).toBe(200);
+    expect(buildAppConfig({ OSS_RETRY_THROTTLE_BASE_DELAY_MS: '1000' }).oss.retry.throttleBaseDelayMs).toBe(
+      1000,
+    );
+    expect(() => buildAppConfig({ OSS_BREAKER_THRESHOLD: '0' })).toThrow(/OSS_BREAKER_THRESHOLD/);
+    expect(() => buildAppConfig({ OSS_RETRY_QUOTA: '-1' })).toThrow(/OSS_RETRY_QUOTA/);
+  });
+
   it('runs embedded without credentials and upstream with them', () => {
     expect(buildAppConfig({}).mode).toBe('embedded');
     const upstream = buildAppConfig({

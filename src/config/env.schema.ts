@@ -145,6 +145,14 @@ export class EnvSchema {
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(60_000) OSS_RETRY_BASE_DELAY_MS = 100;
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(600_000) OSS_RETRY_MAX_DELAY_MS = 5_000;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(600_000) OSS_RETRY_BUDGET_MS = 30_000;
+  /** Base of the longer back-off after SlowDown/429/503; default 5 × OSS_RETRY_BASE_DELAY_MS. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(60_000) OSS_RETRY_THROTTLE_BASE_DELAY_MS?: number;
+  /** Tokens of the client-wide retry quota (a retry costs 5, after a reset/timeout 10); 0 = no retries. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(1_000_000) OSS_RETRY_QUOTA = 500;
+  /** Consecutive OSS failures (5xx, throttling, resets, timeouts) that open an operation's breaker at an endpoint. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(10_000) OSS_BREAKER_THRESHOLD = 5;
+  /** How long an open breaker answers 503 before it lets one probe through. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(600_000) OSS_BREAKER_COOLDOWN_MS = 10_000;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(10_000) GATEWAY_MAX_UPSTREAM_CALLS_PER_REQUEST = 25;
 
   // ---- storage

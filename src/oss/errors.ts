@@ -9,7 +9,9 @@ export type OssClientErrorCode =
   | 'InvalidArgument'
   | 'CredentialsError'
   /** A retryable failure persisted until the retry time budget ran out (the last failure is the `cause`). */
-  | 'RetryBudgetExceeded';
+  | 'RetryBudgetExceeded'
+  /** The circuit breaker of the operation's endpoint is open: see {@link CircuitOpenError}. */
+  | 'CircuitOpen';
 
 export class OssClientError extends Error {
   override readonly name = 'OssClientError';
@@ -18,6 +20,30 @@ export class OssClientError extends Error {
   constructor(code: OssClientErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
+  }
+}
+
+/**
+ * The circuit breaker of (operation, endpoint) is open, or half-open with its one probe under way:
+ * the call was not sent. When the call's own failure found it open (that attempt did reach OSS, or an
+ * earlier attempt did and the breaker refused the retry), that failure is the `cause`. `retryAfterMs`: until the breaker lets a probe through.
+ */
+export class CircuitOpenError extends OssClientError {
+  readonly operation: string;
+  readonly endpoint: string;
+  readonly retryAfterMs: number;
+
+  constructor(init: { operation: string; endpoint: string; retryAfterMs: number; cause?: unknown }) {
+    super(
+      'CircuitOpen',
+      init.cause === undefined
+        ? `The circuit breaker for ${init.operation} at ${init.endpoint} is open after repeated OSS failures; the call was not sent`
+        : `The circuit breaker for ${init.operation} at ${init.endpoint} opened on this call's failure; no retry was sent`,
+      init.cause === undefined ? undefined : { cause: init.cause },
+    );
+    this.operation = init.operation;
+    this.endpoint = init.endpoint;
+    this.retryAfterMs = init.retryAfterMs;
   }
 }
 

@@ -97,7 +97,8 @@ describe(OssClient.name, () => {
     const dates = server.received.map((r) => r.headers['x-oss-date']);
     expect(new Set(dates).size).toBe(3);
     expect(new Set(server.received.map((r) => r.headers['authorization'])).size).toBe(3);
-    expect(sleeps).toEqual([1000, 2000]);
+    // The 503 backs off as throttling (half jitter over 5 × the base, capped at 4 s); the reset as usual.
+    expect(sleeps).toEqual([4000, 2000]);
   });
 
   it('corrects its clock after RequestTimeTooSkewed and succeeds on the next attempt', async () => {

@@ -24,14 +24,19 @@ import { GetBucketReplicationProgress } from './operations/bucket-replication-pr
 import { PutBucketRtc } from './operations/bucket-rtc.js';
 import { normalizeRegion } from './region.js';
 import type { HttpRequestSpec, OssHttpResponse, OssOperation } from './operations/operation.js';
+import type { BreakerSnapshot, CircuitBreakerOptions } from './breaker/circuit-breakers.js';
+import { CircuitBreakers, DEFAULT_CIRCUIT_BREAKER } from './breaker/circuit-breakers.js';
 import { checkResponseMiddleware } from './pipeline/check-response.middleware.js';
-import type { Handler, OssLogger } from './pipeline/pipeline.js';
+import { circuitBreakerMiddleware } from './pipeline/circuit-breaker.middleware.js';
+import type { Handler, Middleware, OssLogger, OssResilienceObserver } from './pipeline/pipeline.js';
 import { composePipeline } from './pipeline/pipeline.js';
 import type { RetryPolicy, Sleep } from './pipeline/retry.middleware.js';
 import { defaultSleep, retryMiddleware } from './pipeline/retry.middleware.js';
 import { signMiddleware } from './pipeline/sign.middleware.js';
 import { transportHandler } from './pipeline/transport.handler.js';
 import { ClockSkew } from './retry/clock-skew.js';
+import type { RetryQuotaOptions } from './retry/retry-quota.js';
+import { DEFAULT_RETRY_QUOTA, RetryQuota } from './retry/retry-quota.js';
 import type { SignatureVersion } from './signer/signer.js';
 import { createSigner } from './signer/signer.js';
 import type { QueryPair } from './signer/types.js';
@@ -52,6 +57,12 @@ export interface OssClientOptions {
   signatureVersion?: SignatureVersion;
   timeouts: { connectMs: number; requestMs: number };
   retry: RetryPolicy;
+  /** The client-wide retry token bucket (default: the AWS SDKs' 500 tokens, 5 a retry, 10 after a reset/timeout). */
+  retryQuota?: RetryQuotaOptions;
+  /** Breakers per (operation, endpoint) (default: open after 5 consecutive failures, probe after 10 s); `false` = none. */
+  circuitBreaker?: CircuitBreakerOptions | false;
+  /** Hooks for metrics of retries, the quota and the breakers. */
+  observer?: OssResilienceObserver;
   /** Injected clock (default `new Date()`). */
   clock?: () => Date;
   /** Injected back-off sleep and jitter source (tests). */
@@ -80,6 +91,8 @@ export interface OssRawRequest {
   key?: string;
   /** Decoded pairs (`null` = bare key) or a record (`null` = bare key). */
   query?: QueryPair[] | Record<string, string | null>;
+  /** Names the call for its circuit breaker and metrics (default `Request`); keep the set of names small. */
+  operation?: string;
   headers?: Record<string, string>;
   body?: string | Buffer;
   region?: string;
@@ -88,6 +101,12 @@ export interface OssRawRequest {
 
 export interface OssRawResponse extends OssHttpResponse {
   requestId: string;
+}
+
+/** What the client's resilience state is now: for gauges. */
+export interface OssResilienceSnapshot {
+  retryQuota: { available: number; capacity: number };
+  breakers: BreakerSnapshot[];
 }
 
 const DEFAULT_USER_AGENT = 'oss-replication-gateway/0.1';
@@ -100,8 +119,10 @@ interface CachedLocation {
 
 /**
  * OSS client for the replication API. Every call runs the pipeline
- * retry → sign → check-response → transport: each attempt is signed afresh with the skew-corrected
- * clock; non-2xx answers become `OssServiceError`; transport failures `OssClientError`.
+ * retry → circuit breaker → sign → check-response → transport: each attempt is signed afresh with the
+ * skew-corrected clock; non-2xx answers become `OssServiceError`; transport failures `OssClientError`.
+ * Retries draw on one retry quota per client; each (operation, endpoint) has its own breaker, which
+ * refuses attempts with `CircuitOpenError` while open.
  */
 export class OssClient {
   readonly region: string;
@@ -111,6 +132,8 @@ export class OssClient {
   private readonly clock: () => Date;
   private readonly skew: ClockSkew;
   private readonly pipeline: Handler;
+  private readonly retryQuota: RetryQuota;
+  private readonly breakers: CircuitBreakers | undefined;
   private readonly generateRuleId: () => string;
   private readonly locationTtlMs: number;
   private readonly locationCache = new Map<string, CachedLocation>();
@@ -138,6 +161,23 @@ export class OssClient {
     if (options.retry.maxAttempts < 1) {
       throw new OssClientError('InvalidArgument', 'retry.maxAttempts must be at least 1');
     }
+    this.retryQuota = new RetryQuota(options.retryQuota ?? DEFAULT_RETRY_QUOTA);
+    const observer = options.observer;
+    this.breakers =
+      options.circuitBreaker === false
+        ? undefined
+        : new CircuitBreakers(options.circuitBreaker ?? DEFAULT_CIRCUIT_BREAKER, (snapshot) =>
+            observer?.breakerStateChanged?.(snapshot),
+          );
+    const breakerStage: Middleware[] = this.breakers
+      ? [
+          circuitBreakerMiddleware({
+            breakers: this.breakers,
+            endpointOf: (ctx) => this.endpoint.endpointHost(ctx.region),
+            ...(observer ? { observer } : {}),
+          }),
+        ]
+      : [];
     this.pipeline = composePipeline(
       [
         retryMiddleware({
@@ -147,8 +187,11 @@ export class OssClient {
           now: () => this.clock().getTime(),
           sleep: options.sleep ?? defaultSleep,
           random: options.random ?? Math.random,
+          quota: this.retryQuota,
+          ...(observer ? { observer } : {}),
           logger: options.logger,
         }),
+        ...breakerStage,
         signMiddleware({
           signer: createSigner(options.signatureVersion ?? 'v4'),
           credentials: options.credentials,
@@ -162,6 +205,14 @@ export class OssClient {
     );
   }
 
+  /** The retry quota's level and every circuit breaker's state, now. */
+  resilience(): OssResilienceSnapshot {
+    return {
+      retryQuota: { available: this.retryQuota.available, capacity: this.retryQuota.capacity },
+      breakers: this.breakers?.snapshot() ?? [],
+    };
+  }
+
   /** Current clock correction learned from `RequestTimeTooSkewed` (ms). */
   get clockOffsetMs(): number {
     return this.skew.offsetMs;
@@ -170,7 +221,7 @@ export class OssClient {
   /** Runs one typed operation through the pipeline. */
   async send<I, O>(operation: OssOperation<I, O>, input: I, options: CallOptions = {}): Promise<O> {
     const spec = operation.serialize(input);
-    const response = await this.execute(spec, options);
+    const response = await this.execute(operation.name, spec, options);
     return operation.deserialize(response, input);
   }
 
@@ -283,7 +334,10 @@ export class OssClient {
       headers: { ...request.headers },
       body: request.body,
     };
-    const response = await this.execute(spec, { signal: request.signal, region: request.region });
+    const response = await this.execute(request.operation ?? 'Request', spec, {
+      signal: request.signal,
+      region: request.region,
+    });
     return { ...response, requestId: response.headers['x-oss-request-id'] ?? '' };
   }
 
@@ -307,11 +361,19 @@ export class OssClient {
     return output;
   }
 
-  private execute(spec: HttpRequestSpec, options: CallOptions): Promise<OssHttpResponse> {
+  private execute(operation: string, spec: HttpRequestSpec, options: CallOptions): Promise<OssHttpResponse> {
     if (spec.bucket !== undefined) {
       assertValidBucketName(spec.bucket);
     }
     const region = normalizeRegion(options.region ?? spec.region ?? this.region);
-    return this.pipeline({ spec, region, signal: options.signal, attempt: 0, timeoutMs: 0, headers: {} });
+    return this.pipeline({
+      spec,
+      operation,
+      region,
+      signal: options.signal,
+      attempt: 0,
+      timeoutMs: 0,
+      headers: {},
+    });
   }
 }

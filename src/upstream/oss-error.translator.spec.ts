@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { OssClientError, OssServiceError } from '../oss/errors.js';
+import { CircuitOpenError, OssClientError, OssServiceError } from '../oss/errors.js';
 import { ErrorCode } from '../common/errors/domain-error.js';
+import { ERROR_MAPPING } from '../common/errors/error-mapping.js';
 import { translateOssError } from './oss-error.translator.js';
 
 function ossError(code: string, status: number): OssServiceError {
@@ -50,6 +51,44 @@ describe(translateOssError.name, () => {
       status,
     });
     expect(JSON.stringify(error.details)).not.toContain('secret-derived');
+  });
+
+  it('maps an open circuit breaker to 503 UPSTREAM_UNAVAILABLE with Retry-After in whole seconds, never 0', () => {
+    const refused = translateOssError(
+      new CircuitOpenError({
+        operation: 'GetBucketReplication',
+        endpoint: '10.0.0.7:9000',
+        retryAfterMs: 4_200,
+      }),
+    )!;
+    expect(refused.code).toBe(ErrorCode.UpstreamUnavailable);
+    expect(ERROR_MAPPING[refused.code]).toMatchObject({
+      httpStatus: 503,
+      publicCode: 'UPSTREAM_UNAVAILABLE',
+    });
+    expect(refused.details).toMatchObject({ retryAfterSeconds: 5, oss: { code: 'CircuitOpen' } });
+    // The endpoint is for metrics and logs, not for callers.
+    expect(JSON.stringify(refused.details) + refused.message).not.toContain('10.0.0.7');
+    const probing = translateOssError(
+      new CircuitOpenError({ operation: 'GetBucketReplication', endpoint: 'e', retryAfterMs: 0 }),
+    )!;
+    expect(probing.details.retryAfterSeconds).toBe(1);
+  });
+
+  it("keeps OSS's identifiers of the failure that opened the breaker", () => {
+    const tripped = translateOssError(
+      new CircuitOpenError({
+        operation: 'PutBucketRtc',
+        endpoint: 'e',
+        retryAfterMs: 10_000,
+        cause: ossError('SlowDown', 503),
+      }),
+    )!;
+    expect(tripped.code).toBe(ErrorCode.UpstreamUnavailable);
+    expect(tripped.details).toMatchObject({
+      retryAfterSeconds: 10,
+      oss: { code: 'SlowDown', requestId: '5C3D9175B6FC201293AD4890', status: 503 },
+    });
   });
 
   it("surfaces OSS's AccessDeniedDetail under oss.accessDeniedDetail, keys in camelCase", () => {

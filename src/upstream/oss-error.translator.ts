@@ -1,4 +1,4 @@
-import { OssClientError, OssServiceError } from '../oss/errors.js';
+import { CircuitOpenError, OssClientError, OssServiceError } from '../oss/errors.js';
 import { DomainError, ErrorCode, type OssErrorDetails } from '../common/errors/domain-error.js';
 
 /** OSS codes meaning "a rule or configuration named by the request does not exist". */
@@ -113,8 +113,32 @@ function messageForService(code: ErrorCode, error: OssServiceError): string {
     : `OSS failed (${error.code}): ${error.message}`;
 }
 
+/**
+ * An open circuit breaker: 503 with `Retry-After` (whole seconds until it lets a probe through, at
+ * least 1). When this call's own failure opened it, OSS's details of that failure are kept.
+ */
+function circuitOpen(error: CircuitOpenError): DomainError {
+  const retryAfterSeconds = Math.max(1, Math.ceil(error.retryAfterMs / 1000));
+  // The endpoint stays in metrics and logs: an internal address is nothing callers need to see.
+  const oss: OssErrorDetails =
+    error.cause instanceof OssServiceError
+      ? ossDetails(error.cause)
+      : error.cause instanceof OssClientError
+        ? { code: error.cause.code, message: error.cause.message }
+        : { code: error.code, message: 'The circuit breaker is open: the call was not sent to OSS.' };
+  return new DomainError(
+    ErrorCode.UpstreamUnavailable,
+    `OSS is failing repeatedly for ${error.operation}; the gateway is not calling it for now. Retry after ${retryAfterSeconds} s.`,
+    { retryAfterSeconds, oss },
+    { cause: error },
+  );
+}
+
 /** How an OSS failure becomes a domain error; `undefined` for anything that is not an OSS error. */
 export function translateOssError(error: unknown): DomainError | undefined {
+  if (error instanceof CircuitOpenError) {
+    return circuitOpen(error);
+  }
   if (error instanceof OssServiceError) {
     const code = codeForService(error);
     return new DomainError(
@@ -145,6 +169,7 @@ export function translateOssError(error: unknown): DomainError | undefined {
       case 'InvalidArgument':
         return new DomainError(ErrorCode.UpstreamRejectedInput, error.message, { oss }, { cause: error });
       case 'NetworkError':
+      case 'CircuitOpen':
       case 'Aborted':
       case 'MalformedResponse':
       case 'UnexpectedRoot':

@@ -652,7 +652,8 @@ describe(OssClient.name, () => {
         const locations = await makeClient().getBucketReplicationLocation('e2e-src');
         expect(locations.locations).toEqual(HANGZHOU_DESTINATIONS);
         expect(log.statuses('GetBucketReplicationLocation')).toEqual([503, 503, 200]);
-        expect(sleeps).toEqual([50, 100]);
+        // Throttling backs off longer: half jitter over 5 × the base (500·2^(n-1), capped at 1 s).
+        expect(sleeps).toEqual([375, 750]);
       });
 
       it('gives up after maxAttempts with the last typed SlowDown error', async () => {

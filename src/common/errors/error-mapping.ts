@@ -124,6 +124,12 @@ export const ERROR_MAPPING: Record<ErrorCode, ErrorMapping> = {
     title: 'OSS upstream error',
     exposeMessage: true,
   },
+  [ErrorCode.UpstreamUnavailable]: {
+    httpStatus: 503,
+    publicCode: 'UPSTREAM_UNAVAILABLE',
+    title: 'OSS upstream unavailable',
+    exposeMessage: true,
+  },
   [ErrorCode.AuditUnavailable]: {
     httpStatus: 503,
     publicCode: 'SERVICE_UNAVAILABLE',

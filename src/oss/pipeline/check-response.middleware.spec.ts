@@ -6,6 +6,7 @@ import type { PipelineContext } from './pipeline.js';
 
 const ctx: PipelineContext = {
   spec: { method: 'GET', bucket: 'b', query: [], headers: {} },
+  operation: 'GetBucketReplication',
   region: 'cn-hangzhou',
   attempt: 1,
   timeoutMs: 1000,

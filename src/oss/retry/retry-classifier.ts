@@ -1,23 +1,34 @@
 import { OssClientError, OssServiceError } from '../errors.js';
 
-/** `retry`: back off and try again; `adjust-clock`: correct the skew and retry at once; `fail`: give up. */
-export type RetryDecision = 'retry' | 'adjust-clock' | 'fail';
+/**
+ * What to do after a failed attempt. The three retryable kinds back off differently and cost the
+ * retry quota differently: `throttling` (OSS said slow down: `SlowDown`, 429, 503) backs off longer;
+ * `transient` (a connection reset, a timeout) costs more of the quota; `server-error` (another 5xx,
+ * 408) is the ordinary case. `adjust-clock`: correct the skew and retry at once. `fail`: give up.
+ */
+export type RetryDecision = 'throttling' | 'transient' | 'server-error' | 'adjust-clock' | 'fail';
+
+/** The decisions that retry. */
+export type RetryReason = Exclude<RetryDecision, 'fail'>;
 
 export interface RetryClassifier {
   /** `undefined` = no opinion; the next classifier decides. */
   classify(error: unknown): RetryDecision | undefined;
 }
 
-/** A cancelled request is never retried. */
+/** A cancelled request is never retried, nor one the circuit breaker refused. */
 export const abortedClassifier: RetryClassifier = {
-  classify: (error) => (error instanceof OssClientError && error.code === 'Aborted' ? 'fail' : undefined),
+  classify: (error) =>
+    error instanceof OssClientError && (error.code === 'Aborted' || error.code === 'CircuitOpen')
+      ? 'fail'
+      : undefined,
 };
 
 /** Connection failures and timeouts are retried. */
 export const networkClassifier: RetryClassifier = {
   classify: (error) =>
     error instanceof OssClientError && (error.code === 'NetworkError' || error.code === 'Timeout')
-      ? 'retry'
+      ? 'transient'
       : undefined,
 };
 
@@ -29,18 +40,21 @@ const THROTTLING_CODES = new Set([
   'RequestThrottled',
 ]);
 
-/** OSS told us to slow down. */
+/** OSS told us to slow down: a throttling code, 429, or 503 (OSS answers `SlowDown` with 503). */
 export const throttlingClassifier: RetryClassifier = {
   classify: (error) =>
-    error instanceof OssServiceError && (error.status === 429 || THROTTLING_CODES.has(error.code))
-      ? 'retry'
+    error instanceof OssServiceError &&
+    (error.status === 429 || error.status === 503 || THROTTLING_CODES.has(error.code))
+      ? 'throttling'
       : undefined,
 };
 
 /** Server faults and request timeouts on the server side. */
 export const serverFaultClassifier: RetryClassifier = {
   classify: (error) =>
-    error instanceof OssServiceError && (error.status >= 500 || error.status === 408) ? 'retry' : undefined,
+    error instanceof OssServiceError && (error.status >= 500 || error.status === 408)
+      ? 'server-error'
+      : undefined,
 };
 
 /** Our clock is off: retry after correcting it, when the server told us its time. */
@@ -74,6 +88,12 @@ export function classifyForRetry(
   return 'fail';
 }
 
+/** Whether a failure says OSS (or the way to it) is unwell: what a circuit breaker counts. */
+export function isUpstreamFailure(error: unknown): boolean {
+  const decision = classifyForRetry(error);
+  return decision === 'throttling' || decision === 'transient' || decision === 'server-error';
+}
+
 /** Full jitter: uniform in [0, min(maxDelay, base · 2^(attempt-1))). `attempt` starts at 1. */
 export function fullJitterDelay(
   attempt: number,
@@ -83,4 +103,18 @@ export function fullJitterDelay(
 ): number {
   const cap = Math.min(maxDelayMs, baseDelayMs * 2 ** Math.min(attempt - 1, 30));
   return Math.floor(random() * cap);
+}
+
+/**
+ * Half jitter, for throttling: uniform in [cap/2, cap) with cap = min(maxDelay, base · 2^(attempt-1)),
+ * so a throttled retry always waits at least half its cap (full jitter may wait ~0).
+ */
+export function halfJitterDelay(
+  attempt: number,
+  baseDelayMs: number,
+  maxDelayMs: number,
+  random: () => number,
+): number {
+  const cap = Math.min(maxDelayMs, baseDelayMs * 2 ** Math.min(attempt - 1, 30));
+  return Math.floor(cap / 2 + (random() * cap) / 2);
 }
