@@ -1,9 +1,9 @@
-import { Query, Resolver } from '@nestjs/graphql';
+import { type ComplexityEstimatorArgs, Query, Resolver } from '@nestjs/graphql';
 import { Args } from '../request/nest/input.decorators.js';
 import { RequiresAction } from '../auth/decorators/requires-action.decorator.js';
 import { GatewayAction } from '../auth/ram/actions.js';
 import { toAuditEventPage, toAuditQueryFilter } from './audit-event.mapper.js';
-import { AuditService } from './audit.service.js';
+import { AUDIT_PAGE_MAX, AuditService } from './audit.service.js';
 import { AuditEventPage } from './dto/audit-event.type.js';
 import { AuditEventsArgs } from './dto/audit-events.args.js';
 
@@ -14,6 +14,10 @@ export class AuditResolver {
   @Query(() => AuditEventPage, {
     nullable: true,
     name: 'auditEvents',
+    // Declared cost (GATEWAY_GRAPHQL_MAX_COST): one per 100 events of the page; a page size given by
+    // a variable is costed as the largest page.
+    complexity: ({ args }: ComplexityEstimatorArgs) =>
+      Math.ceil((typeof args.first === 'number' ? args.first : AUDIT_PAGE_MAX) / 100),
     description:
       'The audit trail, newest first: authorization decisions and calls forwarded to OSS. ' +
       'Requires `gateway:ListAuditEvents` on `*`.',

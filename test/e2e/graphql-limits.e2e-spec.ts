@@ -161,6 +161,25 @@ describe('GraphQL limits', () => {
     expect(ossCalls).toBe(0);
   });
 
+  it('costs a page of audit events by its size: one per 100 events, a variable size as the largest', async () => {
+    const page = (first: string) => `auditEvents(first: ${first}) { items { id } }`;
+    // 6 pages of 500: 6 × 5 = 30 > 25
+    expectRefusal(await graphql(`{ ${aliases(6, page('500'))} }`), { name: 'cost', max: 25, actual: 30 });
+    // 5 of them are within the cost (the reader may not read the audit: refused per field, not by cost)
+    const five = await graphql(`{ ${aliases(5, page('500'))} }`);
+    expect(five.status).toBe(200);
+    expect(five.body.errors?.map((e) => e.extensions?.code)).toEqual(Array(5).fill('FORBIDDEN'));
+    // A size given by a variable is not known before execution: costed as 500
+    expectRefusal(await graphql(`query ($n: Int) { ${aliases(6, page('$n'))} }`), {
+      name: 'cost',
+      max: 25,
+      actual: 30,
+    });
+    // The default page (50) costs 1
+    expect((await graphql(`{ ${aliases(20, 'auditEvents { items { id } }')} }`)).status).toBe(200);
+    expect(ossCalls).toBe(0);
+  });
+
   it('answers a normal query under the limits', async () => {
     const res = await graphql(`{ me { id } ${aliases(2, RULES)} }`);
 

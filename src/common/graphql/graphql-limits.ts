@@ -6,7 +6,10 @@ import {
   isCompositeType,
   isObjectType,
   Kind,
+  valueFromAST,
+  type FieldNode,
   type GraphQLCompositeType,
+  type GraphQLField,
   type SelectionSetNode,
   type ValidationContext,
   type ValidationRule,
@@ -43,16 +46,55 @@ export function limitExceeded(limit: GraphqlLimit): GraphQLError {
   );
 }
 
+/** What a cost function given as `complexity` sees: the field's arguments as far as the document says. */
+export interface CostEstimatorOptions {
+  /**
+   * The literal arguments, defaults applied to omitted ones; an argument given by a variable is
+   * `undefined` (validation runs before variables are known), so an estimator assumes its worst case.
+   */
+  args: Record<string, unknown>;
+}
+
+/**
+ * The literal arguments of a field node, with the schema's defaults for omitted ones; arguments
+ * given by variables are left undefined.
+ */
+function literalArguments(field: GraphQLField<unknown, unknown>, node: FieldNode): Record<string, unknown> {
+  const args: Record<string, unknown> = {};
+  for (const def of field.args) {
+    const given = node.arguments?.find((arg) => arg.name.value === def.name);
+    if (given === undefined) {
+      args[def.name] = def.defaultValue;
+    } else if (given.value.kind !== Kind.VARIABLE) {
+      // No variables are passed: a variable nested in a literal makes the whole value undefined.
+      args[def.name] = valueFromAST(given.value, def.type);
+    }
+  }
+  return args;
+}
+
 /**
  * The declared cost of a field: the `complexity` given next to it in its `@Query`, `@Mutation` or
- * `@ResolveField` (Nest puts it into the field's extensions); fields without one cost nothing.
+ * `@ResolveField` (Nest puts it into the field's extensions) — a number, or a function of the
+ * field's literal arguments (`CostEstimatorOptions`) for a field whose cost grows with them, such as
+ * a page size; fields without one cost nothing.
  */
-function declaredCost(type: GraphQLCompositeType, fieldName: string): number {
+function declaredCost(type: GraphQLCompositeType, node: FieldNode): number {
   if (!isObjectType(type)) {
     return 0;
   }
-  const complexity = type.getFields()[fieldName]?.extensions.complexity;
-  return typeof complexity === 'number' ? complexity : 0;
+  const field = type.getFields()[node.name.value];
+  const complexity = field?.extensions.complexity;
+  if (typeof complexity === 'number') {
+    return complexity;
+  }
+  if (typeof complexity === 'function') {
+    const cost = (complexity as (options: CostEstimatorOptions) => unknown)({
+      args: literalArguments(field, node),
+    });
+    return typeof cost === 'number' && Number.isFinite(cost) && cost > 0 ? cost : 0;
+  }
+  return 0;
 }
 
 /**
@@ -70,7 +112,7 @@ function operationCost(
     let sum = 0;
     for (const selection of set.selections) {
       if (selection.kind === Kind.FIELD) {
-        sum += declaredCost(parent, selection.name.value);
+        sum += declaredCost(parent, selection);
         const field = isObjectType(parent) ? parent.getFields()[selection.name.value] : undefined;
         const child = field ? getNamedType(field.type) : undefined;
         if (selection.selectionSet && isCompositeType(child)) {
