@@ -340,6 +340,7 @@ describe(RequestPipeline.name, () => {
       {
         authenticate: stage('authenticate'),
         rateLimit: [stage('limit 1'), stage('limit 2')],
+        anonymousRateLimit: stage('anonymous limit'),
         validate: stage('validate'),
         auditGate: stage('audit gate'),
         authorize: stage('authorize'),
@@ -373,6 +374,22 @@ describe(RequestPipeline.name, () => {
     expect(order.at(-1)).toBe('validate');
     await expect(answer).resolves.toBe(true);
     expect(order.at(-1)).toBe('enforce');
+  });
+
+  it('admits before the body with authentication and the limits, then goes on without charging again', () => {
+    const { order, pipeline } = recording();
+    const own = { ...facts, req: { ...facts.req } } as typeof facts;
+    expect(pipeline.admit(endpoint, own)).toBe(true);
+    expect(order).toEqual(['authenticate', 'limit 1', 'limit 2']);
+    order.length = 0;
+    expect(pipeline.run(endpoint, own)).toBe(true);
+    expect(order).toEqual(['authenticate', 'validate', 'audit gate', 'authorize', 'audit', 'enforce']);
+  });
+
+  it('charges a request read without credentials to the anonymous limit only', () => {
+    const { order, pipeline } = recording();
+    expect(pipeline.admitAnonymous(endpoint, facts)).toBe(true);
+    expect(order).toEqual(['anonymous limit']);
   });
 
   it('runs no stage for a public endpoint', () => {

@@ -8,6 +8,7 @@ import { type Authenticator, authenticateStage } from './stages/authenticate.sta
 import { type Authorization, authorizeStage, enforceStage } from './stages/authorize.stage.js';
 import { type InputValidator, validateStage } from './stages/validate.stage.js';
 import {
+  anonymousRateLimitStage,
   chargeFailedAuthentication,
   type RateLimiter,
   rateLimitStage,
@@ -22,6 +23,8 @@ export interface PipelineStages {
    * and before the input is validated.
    */
   rateLimit: readonly Stage[];
+  /** The source IP's charge for a request read without any credential (see `admitAnonymous`). */
+  anonymousRateLimit: Stage;
   validate: Stage;
   /** Refuses changes while the audit trail cannot be written. */
   auditGate: Stage;
@@ -56,6 +59,7 @@ export class RequestPipeline {
   private readonly authenticateOnly: readonly Stage[];
   /** The stages `admit` runs: authenticate and the rate limits. */
   private readonly admission: readonly Stage[];
+  private readonly anonymousAdmission: readonly Stage[];
   /**
    * What `run` takes for a request `admit` has let through: authentication (which answers at once
    * with the caller it found) and the stages after the rate limits.
@@ -79,6 +83,7 @@ export class RequestPipeline {
     const afterAdmission = 1 + stages.rateLimit.length;
     this.admission = this.stages.slice(0, afterAdmission);
     this.admitted = [stages.authenticate, ...this.stages.slice(afterAdmission)];
+    this.anonymousAdmission = [stages.anonymousRateLimit];
   }
 
   run(endpoint: Endpoint, facts: RequestFacts): true | Promise<true> {
@@ -124,6 +129,17 @@ export class RequestPipeline {
   }
 
   /**
+   * For a request the edge reads without any credential (a GraphQL document while the explorer is
+   * on, for introspection): its source IP's anonymous rate limit, before the body (429).
+   */
+  admitAnonymous(endpoint: Endpoint, facts: RequestFacts): true | Promise<true> {
+    if (endpoint.access.kind !== 'requires') {
+      return true;
+    }
+    return runFrom(this.anonymousAdmission, 0, { endpoint, requirement: endpoint.access.requirement, facts });
+  }
+
+  /**
    * Only the authenticate stage, for endpoints that require a caller (others answer `true`): the HTTP
    * edge runs it before a GraphQL document is read (each field is charged to the rate limits as it
    * resolves); the caller it finds is kept on the request, so the same stage in `run` answers at once
@@ -162,6 +178,7 @@ export function createRequestPipeline(deps: PipelineDependencies): RequestPipeli
         deps.sourceIpOf,
       ),
       rateLimit: [rateLimitStage(deps.rateLimiter, deps.sourceIpOf)],
+      anonymousRateLimit: anonymousRateLimitStage(deps.rateLimiter, deps.sourceIpOf),
       validate: validateStage(deps.validator),
       auditGate: auditGateStage(deps.audit),
       authorize: authorizeStage(deps.authorization, deps.audit, deps.clock),

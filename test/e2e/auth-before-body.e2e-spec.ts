@@ -123,7 +123,7 @@ describe('rate limits before the body', () => {
     file = writePrincipalsFile({ principals: [caller.entry] });
     t = await createTestApp({
       GATEWAY_PRINCIPALS_FILE: file.file,
-      GATEWAY_RATE_LIMITS: 'read=1/m:burst=100,write=1000/s:burst=1000,simulate=1/m,anonymous=1000/s',
+      GATEWAY_RATE_LIMITS: 'read=1/m:burst=100,write=1000/s:burst=1000,simulate=1/m,anonymous=1/m',
     });
   });
   afterAll(async () => {
@@ -145,6 +145,17 @@ describe('rate limits before the body', () => {
     expect(over.body.code).toBe('RATE_LIMITED');
     expect(over.headers['retry-after']).toBeDefined();
     expect(over.headers['ratelimit-policy']).toBeDefined();
+  });
+
+  it('charges a GraphQL document read without credentials (explorer on) to the source IP first', async () => {
+    const post = () => t.request.post('/graphql').set('content-type', 'application/json').send('{"not json');
+    // Read (explorer on, for introspection): its JSON is refused.
+    expect((await post()).status).toBe(400);
+    // The source IP's anonymous limit (1/min) is spent: refused before the body, as a GraphQL error.
+    const over = await post();
+    expect(over.status).toBe(429);
+    expect(over.body.errors[0].extensions.code).toBe('RATE_LIMITED');
+    expect(over.headers['retry-after']).toBeDefined();
   });
 
   it('charges an admitted request once, not again when the pipeline goes on', async () => {

@@ -46,7 +46,8 @@ type Admission = (endpoint: Endpoint, facts: RequestFacts) => true | Promise<tru
  * - a REST route requiring a caller runs the pipeline's authenticate and rate-limit stages
  *   (`admit`); the pipeline goes on from there once the body is read;
  * - a GraphQL document runs authentication only (its fields are charged as they resolve) — unless
- *   it carries no credential at all and the explorer is on, for introspection; a refusal is answered
+ *   it carries no credential at all and the explorer is on: then it is read (introspection) once
+ *   charged to its source IP's anonymous limit; a refusal is answered
  *   as a GraphQL request error (`errors[0].extensions.code`, the HTTP status of the error table).
  * Public and unknown routes pass untouched.
  */
@@ -58,6 +59,7 @@ export function installAuthenticationBeforeBody(
 ): void {
   const admitRest: Admission = (endpoint, facts) => pipeline.admit(endpoint, facts);
   const authenticateOnly: Admission = (endpoint, facts) => pipeline.authenticate(endpoint, facts);
+  const anonymous: Admission = (endpoint, facts) => pipeline.admitAnonymous(endpoint, facts);
   fastify.addHook('preParsing', (req: GatewayRequest, reply, payload, done) => {
     const url = req.routeOptions.url;
     let endpoint = endpoints.routeEndpoint(req.method, url);
@@ -67,13 +69,15 @@ export function installAuthenticationBeforeBody(
       done(error as Error);
     };
     if (endpoint === undefined) {
-      const anonymousExplorer = options.graphqlExplorer && presentedCredential(req.headers).kind === 'none';
-      if (url !== options.graphqlPath || req.method !== 'POST' || anonymousExplorer) {
+      if (url !== options.graphqlPath || req.method !== 'POST') {
         done(null, payload);
         return;
       }
       endpoint = GRAPHQL_DOCUMENT;
-      admission = authenticateOnly;
+      admission =
+        options.graphqlExplorer && presentedCredential(req.headers).kind === 'none'
+          ? anonymous
+          : authenticateOnly;
       // Answered here, in the shape GraphQL clients read; `done` is not called once a reply is sent.
       refuse = (error) => {
         closeIfBodyUnread(req, reply);

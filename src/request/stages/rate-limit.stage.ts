@@ -54,6 +54,21 @@ export function rateLimitStage(limiter: RateLimiter, sourceIpOf: SourceIpOf): St
 }
 
 /**
+ * The anonymous charge of a request that presents no credential at all and may still be read (a
+ * GraphQL document while the explorer is on): one unit of its source IP's `anonymous` limit.
+ */
+export function anonymousRateLimitStage(limiter: RateLimiter, sourceIpOf: SourceIpOf): Stage {
+  return (request) => {
+    const verdict = limiter.check({ sourceIp: sourceIpOf(request.facts.req) });
+    if (verdict instanceof Promise) {
+      return verdict.then((known) => applyVerdict(limiter, request.facts, known));
+    }
+    applyVerdict(limiter, request.facts, verdict);
+    return undefined;
+  };
+}
+
+/**
  * Wraps authentication so that a request refused with 401 is charged to the anonymous class of its
  * source IP: guessing keys is slowed to the anonymous rate, and once over it the answer is 429
  * instead of 401 (it no longer tells whether the guess was right).
