@@ -378,7 +378,7 @@ describe(RequestPipeline.name, () => {
 
   it('admits before the body with authentication and the limits, then goes on without charging again', () => {
     const { order, pipeline } = recording();
-    const own = { ...facts, req: { ...facts.req } } as typeof facts;
+    const own = { ...facts, req: { ...facts.req } };
     expect(pipeline.admit(endpoint, own)).toBe(true);
     expect(order).toEqual(['authenticate', 'limit 1', 'limit 2']);
     order.length = 0;
