@@ -12,6 +12,11 @@ export interface GatewayRequestState {
   sourceIp?: string;
   /** Set by the HTTP edge: the caller's own `X-Request-Id` when it is not the request's id (audited). */
   clientRequestId?: string;
+  /**
+   * Set by the audit stage: the decision events this request recorded, by (action, resource, decision,
+   * dry run), as the audit trail's sequence numbers — a repeated decision is counted into its event.
+   */
+  auditedDecisions?: Map<string, number>;
 }
 
 export type GatewayRequest = FastifyRequest & { gateway?: GatewayRequestState };
