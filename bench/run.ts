@@ -20,6 +20,11 @@ export interface BenchResult {
   /** CPU time of the serving process per request, and above the forwarder's, µs. */
   cpuUsPerRequest?: number;
   addedCpuOverForwarderUs?: number;
+  /** Latency in ms (p50, p99), and what it adds over a baseline at the same percentile. */
+  p50Ms?: number;
+  p99Ms?: number;
+  addedP50Ms?: number;
+  addedP99Ms?: number;
   baseline?: string;
   baselineOpsPerSec?: number;
   ratio?: number;
@@ -73,6 +78,10 @@ export function formatTable(rows: Array<BenchResult & { suite: string }>): strin
     ['p99 µs c=1', (r) => fmt(r.p99Us)],
     ['+p50 vs fwd', (r) => signed(r.addedP50OverForwarderUs)],
     ['+p50 vs floor', (r) => signed(r.addedP50OverFloorUs)],
+    ['p50 ms', (r) => fmt(r.p50Ms, 2)],
+    ['p99 ms', (r) => fmt(r.p99Ms, 2)],
+    ['+p50 ms', (r) => (r.addedP50Ms === undefined ? '' : `+${fmt(r.addedP50Ms, 2)}`)],
+    ['+p99 ms', (r) => (r.addedP99Ms === undefined ? '' : `+${fmt(r.addedP99Ms, 2)}`)],
     ['CPU µs/req', (r) => fmt(r.cpuUsPerRequest)],
     ['+CPU vs fwd', (r) => signed(r.addedCpuOverForwarderUs)],
     ['baseline ops/s', (r) => (r.baseline ? `${fmt(r.baselineOpsPerSec)} (${r.baseline})` : '')],
@@ -100,6 +109,7 @@ async function main(): Promise<void> {
     optionalSuite('oss', './oss.bench.js', 'runOssBench'),
     optionalSuite('emulator', './emulator.bench.js', 'runEmulatorBench'),
     optionalSuite('ram', './ram.bench.js', 'runRamBench'),
+    optionalSuite('audit-durability', './audit-durability.bench.js', 'runAuditDurabilityBench'),
   ]);
   const suites: Suite[] = [
     ...candidates.filter((s): s is Suite => s !== undefined),

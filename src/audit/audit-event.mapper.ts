@@ -71,6 +71,7 @@ export function toAuditEventType(event: AuditEvent): AuditEventType {
     ossRequestId: event.ossRequestId,
     ossErrorCode: event.ossErrorCode,
     latencyMs: event.latencyMs,
+    repeats: event.repeats,
   };
   for (const [key, value] of Object.entries(optional)) {
     if (value !== undefined) {

@@ -39,6 +39,11 @@ export interface AuditEventInput {
   ossErrorCode?: string;
   latencyMs?: number;
   dryRun: boolean;
+  /**
+   * How many identical decisions of one request this event stands for (GraphQL aliases or repeated
+   * fields of one (action, resource)); absent means one.
+   */
+  repeats?: number;
 }
 
 /** A stored event: the input plus its id and the bucket parsed from the resource ARN. */

@@ -41,6 +41,11 @@ async function started(
   return { service, store, metrics, health };
 }
 
+/** The request ids stored, newest first. */
+async function storedRequestIds(service: AuditService): Promise<string[]> {
+  return (await service.query({})).items.map((e) => e.requestId);
+}
+
 async function stop(service: AuditService): Promise<void> {
   await service.beforeApplicationShutdown();
   await service.onApplicationShutdown();
@@ -250,9 +255,17 @@ describe(AuditService.name, () => {
         expect.objectContaining({ code: ErrorCode.AuditUnavailable }),
       );
       expect(await health.checkAll()).toEqual([
-        ['audit', { status: 'down', detail: 'audit store unreachable; 1 events queued' }],
+        [
+          'audit',
+          {
+            status: 'down',
+            detail:
+              'audit store not accepting writes (ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:5432); 1 events queued',
+          },
+        ],
       ]);
-      expect(await metricValue(metrics, 'gateway_audit_write_failures_total')).toBe(2);
+      // Two flushes and the readiness check's retry of the queued event.
+      expect(await metricValue(metrics, 'gateway_audit_write_failures_total')).toBe(3);
       // The outage is logged once, not once per failed attempt, and names no secret.
       const outageLogs = logged(errorLog).filter((m) => m.includes('unavailable'));
       expect(outageLogs).toHaveLength(1);
@@ -263,7 +276,7 @@ describe(AuditService.name, () => {
       expect(service.available).toBe(true);
       expect(service.pending).toBe(0);
       expect(() => service.requireAvailable()).not.toThrow();
-      expect(logged(warnLog).filter((m) => m.includes('available again'))).toHaveLength(1);
+      expect(logged(warnLog).filter((m) => m.includes('accepts writes again'))).toHaveLength(1);
       expect((await service.query({ requestId: 'during-outage' })).items).toHaveLength(1);
       expect(await metricValue(metrics, 'gateway_audit_events_written_total')).toBe(1);
       await stop(service);
@@ -303,19 +316,67 @@ describe(AuditService.name, () => {
       await stop(service);
     });
 
-    it('bounds the queue during an outage, dropping new events loudly and counting them', async () => {
+    it('drops nothing past maxQueue: it reports a backlog until the queue drains', async () => {
       const { service, store, metrics } = await started({ flushIntervalMs: 60_000, maxQueue: 3 });
       store.down = true;
       for (let i = 0; i < 5; i += 1) {
         service.record(decisionInput({ requestId: `r${i}` }));
       }
-      expect(service.pending).toBe(3);
-      expect(await metricValue(metrics, 'gateway_audit_events_dropped_total')).toBe(2);
-      expect(await metricValue(metrics, 'gateway_audit_queue_depth')).toBe(3);
-      expect(logged(errorLog).filter((m) => m.includes('DROPPED'))).toHaveLength(1);
+      expect(service.pending).toBe(5);
+      expect(service.backlogged).toBe(true);
+      expect(await metricValue(metrics, 'gateway_audit_events_dropped_total')).toBe(0);
+      expect(await metricValue(metrics, 'gateway_audit_queue_depth')).toBe(5);
+      expect(logged(warnLog).filter((m) => m.includes('AUDIT_BACKPRESSURE'))).toHaveLength(1);
       store.down = false;
       await service.flush();
-      expect((await service.query({})).items.map((e) => e.requestId)).toEqual(['r2', 'r1', 'r0']);
+      expect(service.backlogged).toBe(false);
+      expect((await service.query({})).items.map((e) => e.requestId)).toEqual(['r4', 'r3', 'r2', 'r1', 'r0']);
+      await stop(service);
+    });
+
+    it('starts writing at once when the queue reaches maxQueue, without waiting for the interval', async () => {
+      const { service, store } = await started({ flushIntervalMs: 60_000, maxQueue: 3, batchSize: 10 });
+      let release!: () => void;
+      store.hold = new Promise((resolve) => (release = resolve));
+      for (let i = 0; i < 3; i += 1) {
+        service.record(decisionInput({ requestId: `r${i}` }));
+      }
+      // The write is under way (held); what arrives meanwhile is queued, never dropped.
+      await nextTurn();
+      service.record(decisionInput({ requestId: 'r3' }));
+      expect(service.backlogged).toBe(true);
+      release();
+      await vi.waitFor(() => expect(store.inserts).toEqual([3]));
+      expect(service.backlogged).toBe(false);
+      // Below the backlog again, the rest waits for the interval like any batch.
+      expect(service.pending).toBe(1);
+      await stop(service);
+    });
+
+    it('stays down while the store answers pings but refuses inserts, and only a write ends it', async () => {
+      const { service, store, health } = await started({ flushIntervalMs: 60_000 });
+      store.refuseWrites = true;
+      // With nothing queued, readiness probes with an insert (rolled back): a ping would answer.
+      expect((await health.checkAll())[0]?.[1].status).toBe('down');
+      expect(service.available).toBe(false);
+      service.record(decisionInput({ requestId: 'queued-while-refused' }));
+      for (let i = 0; i < 3; i += 1) {
+        expect((await health.checkAll())[0]?.[1].status).toBe('down');
+        expect(service.available).toBe(false);
+      }
+      store.refuseWrites = false;
+      expect(await health.checkAll()).toEqual([['audit', { status: 'up' }]]);
+      expect(service.available).toBe(true);
+      expect((await service.query({ requestId: 'queued-while-refused' })).items).toHaveLength(1);
+      await stop(service);
+    });
+
+    it('starts down when the store accepts the migration but refuses inserts', async () => {
+      const store = new FaultyAuditStore(KyselyAuditStore.open('sqlite::memory:'));
+      store.refuseWrites = true;
+      const service = new AuditService(store, { ...SETTINGS, flushIntervalMs: 60_000 });
+      await service.onModuleInit();
+      expect(service.available).toBe(false);
       await stop(service);
     });
 
@@ -331,6 +392,74 @@ describe(AuditService.name, () => {
       await service.flush();
       expect(service.available).toBe(true);
       expect((await service.query({})).items).toHaveLength(1);
+      await stop(service);
+    });
+  });
+
+  describe('durable writes', () => {
+    it('resolves committed only once the event and everything queued before it are written', async () => {
+      const { service, store } = await started({ flushIntervalMs: 60_000, batchSize: 500 });
+      service.record(decisionInput({ requestId: 'read-before' }));
+      const seq = service.record(decisionInput({ requestId: 'mutation' }));
+      let release!: () => void;
+      store.hold = new Promise((resolve) => (release = resolve));
+      let done = false;
+      const committed = service.committed(seq).then(() => (done = true));
+      await nextTurn();
+      expect(done).toBe(false);
+      release();
+      await committed;
+      // One transaction, in order, started at once (the flush interval is a minute).
+      expect(store.inserts).toEqual([2]);
+      const stored = await storedRequestIds(service);
+      expect(stored).toEqual(['mutation', 'read-before']);
+      await stop(service);
+    });
+
+    it('commits concurrent durable events together (group commit)', async () => {
+      const { service, store } = await started({ flushIntervalMs: 60_000, batchSize: 500 });
+      let release!: () => void;
+      store.hold = new Promise((resolve) => (release = resolve));
+      const first = service.recordDurably(decisionInput({ requestId: 'm0' }));
+      await nextTurn();
+      // While the first transaction is held, nine more mutations arrive: one more transaction for all.
+      const rest = Array.from({ length: 9 }, (_, i) =>
+        service.recordDurably(decisionInput({ requestId: `m${i + 1}` })),
+      );
+      release();
+      await Promise.all([first, ...rest]);
+      expect(store.inserts).toEqual([1, 9]);
+      await stop(service);
+    });
+
+    it('rejects with AuditUnavailable when the write fails, keeping the event queued for later', async () => {
+      const { service, store } = await started({ flushIntervalMs: 60_000 });
+      store.refuseWrites = true;
+      await expect(service.recordDurably(decisionInput({ requestId: 'refused' }))).rejects.toMatchObject({
+        code: ErrorCode.AuditUnavailable,
+      });
+      expect(service.available).toBe(false);
+      // While the store is down a durable write fails at once, without another attempt.
+      const attempts = store.attempts;
+      await expect(service.recordDurably(decisionInput())).rejects.toMatchObject({
+        code: ErrorCode.AuditUnavailable,
+      });
+      expect(store.attempts).toBe(attempts);
+      store.refuseWrites = false;
+      await service.flush();
+      expect((await service.query({ requestId: 'refused' })).items).toHaveLength(1);
+      await stop(service);
+    });
+
+    it('counts repeats into the queued event, and asks for a new one once it was written', async () => {
+      const { service } = await started({ flushIntervalMs: 60_000 });
+      const seq = service.record(decisionInput({ requestId: 'aliases' }));
+      expect(service.repeat(seq)).toBe(true);
+      expect(service.repeat(seq)).toBe(true);
+      await service.flush();
+      expect(service.repeat(seq)).toBe(false);
+      const [event] = (await service.query({ requestId: 'aliases' })).items;
+      expect(event?.repeats).toBe(3);
       await stop(service);
     });
   });

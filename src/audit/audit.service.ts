@@ -24,7 +24,10 @@ export interface AuditServiceSettings {
   flushIntervalMs: number;
   /** A write starts as soon as this many events are queued; also the rows per write. */
   batchSize: number;
-  /** Events kept in memory while the store is down; beyond it new events are dropped (logged, counted). */
+  /**
+   * Events in memory beyond which new requests are refused (503 `AuditBackpressure`) until the queue
+   * drains. Events are never dropped: what admitted requests record is queued beyond it.
+   */
   maxQueue?: number;
   /** Upper bound of the retry backoff while the store is down. */
   retryMaxDelayMs?: number;
@@ -43,9 +46,15 @@ const DEFAULT_RETRY_MAX_DELAY_MS = 30_000;
 
 /**
  * The audit trail. `record` never blocks the request: events are queued in memory and written in
- * batches (every `flushIntervalMs`, or as soon as `batchSize` are waiting). While the store fails,
- * events stay queued (bounded), writes are retried with backoff, `available` is false, and the
- * outage is logged once when it starts and once when it ends.
+ * batches (every `flushIntervalMs`, or as soon as `batchSize` are waiting). `committed(seq)` is the
+ * durable path of mutations: it starts a write at once and resolves when the event — and everything
+ * queued before it, in order — is committed (concurrent callers share one transaction: group commit).
+ *
+ * Nothing is ever dropped. Past `maxQueue` events, `backlogged` is true and the request pipeline
+ * refuses new requests (503) until the queue drains. While the store fails, events stay queued, writes
+ * are retried with backoff, `available` is false (mutations are refused) and the outage is logged once
+ * when it starts and once when it ends; only a successful write (a batch, or a probe insert that is
+ * rolled back) ends it — an answered ping does not.
  */
 export class AuditService implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger('Audit');
@@ -53,16 +62,25 @@ export class AuditService implements OnModuleInit, BeforeApplicationShutdown, On
   private readonly maxQueue: number;
   private readonly retryMaxDelayMs: number;
   private readonly random: () => number;
+  /** Oldest first; `queue[i]` has the sequence number `written + 1 + i`. */
   private queue: AuditEvent[] = [];
+  /** Events committed so far (so the sequence number of the last one committed). */
+  private written = 0;
+  /** Sequence number of the last event handed to the store by the write in progress (≥ `written`). */
+  private taken = 0;
+  /** Callers of `committed`, in sequence order. */
+  private waiters: CommitWaiter[] = [];
   private timer: NodeJS.Timeout | undefined;
   private draining: Promise<void> | undefined;
+  private probing: Promise<void> | undefined;
   private migrated = false;
   private down = false;
   private failures = 0;
-  private droppedInOutage = 0;
+  private lastError: unknown;
+  private backlogLogged = false;
   private stopped = false;
   private closed = false;
-  private readonly written?: Counter;
+  private readonly written$?: Counter;
   private readonly dropped?: Counter;
 
   constructor(
@@ -76,14 +94,14 @@ export class AuditService implements OnModuleInit, BeforeApplicationShutdown, On
     this.retryMaxDelayMs = settings.retryMaxDelayMs ?? DEFAULT_RETRY_MAX_DELAY_MS;
     this.random = settings.random ?? Math.random;
     if (metrics) {
-      this.written = new Counter({
+      this.written$ = new Counter({
         name: 'gateway_audit_events_written_total',
         help: 'Audit events written to the audit store.',
         registers: [metrics.registry],
       });
       this.dropped = new Counter({
         name: 'gateway_audit_events_dropped_total',
-        help: 'Audit events lost: queue full during a store outage, or still queued at shutdown.',
+        help: 'Audit events lost: only ever events still queued when the process stops with the store down (never under load).',
         registers: [metrics.registry],
       });
       const queue = (): number => this.queue.length;
@@ -109,6 +127,20 @@ export class AuditService implements OnModuleInit, BeforeApplicationShutdown, On
     return this.queue.length;
   }
 
+  /** True while more than `maxQueue` events wait: new requests are refused until the queue drains. */
+  get backlogged(): boolean {
+    return this.queue.length >= this.maxQueue;
+  }
+
+  /** When a refused caller should come back: the next retry while the store is down, else 1 s. */
+  get retryAfterSeconds(): number {
+    if (!this.down) {
+      return 1;
+    }
+    const backoff = this.settings.flushIntervalMs * 2 ** Math.min(Math.max(this.failures - 1, 0), 20);
+    return Math.max(1, Math.ceil(Math.min(backoff, this.retryMaxDelayMs) / 1000));
+  }
+
   /** Throws `AuditUnavailable` (503) while the store is down: for mutations that must fail closed. */
   requireAvailable(): void {
     if (this.down) {
@@ -123,6 +155,8 @@ export class AuditService implements OnModuleInit, BeforeApplicationShutdown, On
     this.health?.register({ name: 'audit', check: () => this.check() });
     try {
       await this.ensureMigrated();
+      // Up only once a write has succeeded: a store that answers but refuses inserts starts down.
+      await this.store.probeWrite();
       this.markUp();
     } catch (error) {
       this.markDown(error);
@@ -130,37 +164,86 @@ export class AuditService implements OnModuleInit, BeforeApplicationShutdown, On
     }
   }
 
-  /** Enqueues one event; returns at once (the write happens later, off the request path). */
-  record(input: AuditEventInput): void {
-    if (this.queue.length >= this.maxQueue) {
-      this.dropped?.inc();
-      this.droppedInOutage += 1;
-      if (this.droppedInOutage === 1 || this.droppedInOutage % 10_000 === 0) {
-        this.logger.error(
-          `AUDIT EVENTS ARE BEING DROPPED: the in-memory queue is full (${this.maxQueue} events) because the ` +
-            `audit store is not accepting writes; ${this.droppedInOutage} dropped so far (${input.action} by ` +
-            `${input.principal ?? 'anonymous'}, request ${input.requestId})`,
-        );
-      }
-      return;
-    }
+  /**
+   * Enqueues one event and returns its sequence number (for `repeat` and `committed`); returns at
+   * once (the write happens later, off the request path). Never drops an event.
+   */
+  record(input: AuditEventInput): number {
     const event = storedEvent(input, this.ids.next(), bucketFromResource(input.resource));
     this.queue.push(event);
+    const seq = this.written + this.queue.length;
     if (this.closed) {
       this.logger.warn(
         `audit event recorded after shutdown will not be written (request ${input.requestId})`,
       );
-      return;
+      return seq;
+    }
+    if (this.queue.length >= this.maxQueue && !this.backlogLogged) {
+      this.backlogLogged = true;
+      this.logger.warn(
+        `audit queue full (${this.queue.length} events, AUDIT_MAX_QUEUE=${this.maxQueue}) while writing to ` +
+          `${this.store.description}: new requests are refused (503 AUDIT_BACKPRESSURE) until it drains`,
+      );
     }
     if (this.draining) {
       // The running drain picks this event up, or schedules the next write when it ends.
-      return;
+      return seq;
     }
-    if (this.queue.length >= this.settings.batchSize && !this.down && !this.stopped) {
+    if (
+      this.queue.length >= Math.min(this.settings.batchSize, this.maxQueue) &&
+      !this.down &&
+      !this.stopped
+    ) {
       this.kick();
     } else {
       this.schedule(this.settings.flushIntervalMs);
     }
+    return seq;
+  }
+
+  /**
+   * Counts one more occurrence of the event `seq` (a repeated decision of the same request) in its
+   * `repeats`, if it has not been handed to the store yet. False when it has: record a new event then.
+   */
+  repeat(seq: number): boolean {
+    if (seq <= this.taken) {
+      return false;
+    }
+    const event = this.queue[seq - this.written - 1];
+    if (event === undefined) {
+      return false;
+    }
+    event.repeats = (event.repeats ?? 1) + 1;
+    return true;
+  }
+
+  /**
+   * Resolves once the event `seq` (a number `record` returned) and every event before it are committed;
+   * starts the write at once. Rejects with `AuditUnavailable` when the write fails, or at once while the
+   * store is down (the events stay queued and are written when it recovers).
+   */
+  committed(seq: number): Promise<void> {
+    if (seq <= this.written) {
+      return Promise.resolve();
+    }
+    if (this.closed || this.stopped) {
+      return Promise.reject(this.unavailable(new Error('the audit trail is shutting down')));
+    }
+    if (this.down) {
+      return Promise.reject(this.unavailable(this.lastError));
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.waiters.push({ seq, resolve, reject });
+      if (!this.draining) {
+        this.kick();
+      }
+      // Else the running drain goes on while a waiter waits (group commit: one transaction for all).
+    });
+  }
+
+  /** `record` + `committed`: the durable path (mutations, dry runs, the OSS writes they make). */
+  recordDurably(input: AuditEventInput): Promise<void> {
+    return this.committed(this.record(input));
   }
 
   /**
@@ -238,29 +321,49 @@ export class AuditService implements OnModuleInit, BeforeApplicationShutdown, On
     while (this.draining) {
       await this.draining.catch(() => undefined);
     }
+    this.rejectWaiters(new Error('the audit trail was closed'));
     await this.store.close();
   }
 
-  /** Health: probes the store (which also ends an outage as soon as the store answers). */
+  /**
+   * Health: up only when a write succeeds now — the queued events (a real batch) or, with none
+   * queued, a probe insert rolled back — so a store that answers pings but refuses inserts is down.
+   * Concurrent checks share one probe.
+   */
   private async check(): Promise<HealthReport> {
     if (this.closed) {
       return { status: 'down', detail: 'audit store closed' };
     }
     try {
-      await this.ensureMigrated();
-      await this.store.ping();
-      this.markUp();
-      if (this.queue.length > 0 && !this.stopped) {
-        this.kick();
-      }
+      await (this.probing ??= this.probe().finally(() => {
+        this.probing = undefined;
+      }));
       return {
         status: 'up',
         ...(this.queue.length > 0 ? { detail: `${this.queue.length} events queued` } : {}),
       };
     } catch (error) {
+      return {
+        status: 'down',
+        detail: `audit store not accepting writes (${describeError(this.lastError ?? error)}); ${this.queue.length} events queued`,
+      };
+    }
+  }
+
+  private async probe(): Promise<void> {
+    if (this.queue.length > 0 && !this.stopped) {
+      this.clearTimer();
+      await this.startDrain();
+      return;
+    }
+    try {
+      await this.ensureMigrated();
+      await this.store.probeWrite();
+      this.markUp();
+    } catch (error) {
       this.markDown(error);
       this.scheduleNext();
-      return { status: 'down', detail: `audit store unreachable; ${this.queue.length} events queued` };
+      throw error;
     }
   }
 
@@ -273,9 +376,10 @@ export class AuditService implements OnModuleInit, BeforeApplicationShutdown, On
 
   /**
    * Starts writing (or joins the write in progress). `everything`: until the queue is empty (flush,
-   * shutdown); otherwise what is queued now, then only while a full batch is waiting — the rest waits
-   * for the next interval, so under steady load the store gets few large batches rather than a stream
-   * of small ones (each batch is one transaction, and its commit costs as much as dozens of rows).
+   * shutdown); otherwise what is queued now, then only while a full batch, a caller of `committed` or
+   * a backlog is waiting — the rest waits for the next interval, so under steady load the store gets
+   * few large batches rather than a stream of small ones (each batch is one transaction, and its
+   * commit costs as much as dozens of rows).
    */
   private startDrain(everything = false): Promise<void> {
     if (this.draining) {
@@ -283,7 +387,12 @@ export class AuditService implements OnModuleInit, BeforeApplicationShutdown, On
     }
     const run = this.drain(everything).finally(() => {
       this.draining = undefined;
-      this.scheduleNext();
+      if (this.waiters.length > 0 && !this.down) {
+        // A caller of `committed` arrived after the last batch was taken: write it now.
+        this.kick();
+      } else {
+        this.scheduleNext();
+      }
     });
     this.draining = run;
     return run;
@@ -293,24 +402,59 @@ export class AuditService implements OnModuleInit, BeforeApplicationShutdown, On
     try {
       await this.ensureMigrated();
       if (this.queue.length === 0 && this.down) {
-        await this.store.ping();
+        // Nothing to retry with: a probe insert (rolled back) tells whether writes work again.
+        await this.store.probeWrite();
         this.markUp();
       }
       while (this.queue.length > 0) {
         const batch = this.queue.slice(0, this.settings.batchSize);
+        this.taken = this.written + batch.length;
         await this.store.insert(batch);
         this.queue.splice(0, batch.length);
-        this.written?.inc(batch.length);
+        this.written += batch.length;
+        this.written$?.inc(batch.length);
         this.markUp();
-        if (!everything && this.queue.length < this.settings.batchSize) {
+        this.settleWaiters();
+        if (this.backlogLogged && this.queue.length < this.maxQueue) {
+          this.backlogLogged = false;
+          this.logger.log(`audit queue drained below AUDIT_MAX_QUEUE (${this.queue.length} events queued)`);
+        }
+        if (
+          !everything &&
+          this.queue.length < this.settings.batchSize &&
+          this.waiters.length === 0 &&
+          this.queue.length < this.maxQueue
+        ) {
           // What arrived meanwhile waits for the next interval (`scheduleNext`), unless a batch is full.
           break;
         }
       }
     } catch (error) {
+      this.taken = this.written;
       this.metrics?.auditDropped.inc();
       this.markDown(error);
+      this.rejectWaiters(error);
       throw this.unavailable(error);
+    }
+  }
+
+  /** Resolves the callers of `committed` whose event is now written. */
+  private settleWaiters(): void {
+    let settled = 0;
+    while (settled < this.waiters.length && this.waiters[settled].seq <= this.written) {
+      this.waiters[settled].resolve();
+      settled += 1;
+    }
+    if (settled > 0) {
+      this.waiters.splice(0, settled);
+    }
+  }
+
+  private rejectWaiters(error: unknown): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const waiter of waiters) {
+      waiter.reject(this.unavailable(error));
     }
   }
 
@@ -349,11 +493,12 @@ export class AuditService implements OnModuleInit, BeforeApplicationShutdown, On
 
   private markDown(error: unknown): void {
     this.failures += 1;
+    this.lastError = error;
     if (!this.down) {
       this.down = true;
       this.logger.error(
         `audit store ${this.store.description} unavailable (${describeError(error)}); ${this.queue.length} events ` +
-          `queued, retrying with backoff; mutations are refused until it recovers`,
+          `queued, retrying with backoff; mutations are refused until a write succeeds`,
       );
     }
   }
@@ -361,20 +506,19 @@ export class AuditService implements OnModuleInit, BeforeApplicationShutdown, On
   private markUp(): void {
     if (this.down) {
       this.logger.warn(
-        `audit store ${this.store.description} available again after ${this.failures} failed attempts` +
-          (this.droppedInOutage > 0 ? `; ${this.droppedInOutage} events were dropped while it was down` : ''),
+        `audit store ${this.store.description} accepts writes again after ${this.failures} failed attempts`,
       );
     }
     this.down = false;
     this.failures = 0;
-    this.droppedInOutage = 0;
+    this.lastError = undefined;
   }
 
   private unavailable(error: unknown): DomainError {
     return new DomainError(
       ErrorCode.AuditUnavailable,
       'The audit store is unavailable.',
-      {},
+      { retryAfterSeconds: this.retryAfterSeconds },
       { cause: error },
     );
   }
@@ -408,7 +552,14 @@ function storedEvent(input: AuditEventInput, id: string, bucket: string | undefi
     ossErrorCode: input.ossErrorCode,
     latencyMs: input.latencyMs,
     dryRun: input.dryRun,
+    repeats: input.repeats,
   };
+}
+
+interface CommitWaiter {
+  seq: number;
+  resolve: () => void;
+  reject: (error: unknown) => void;
 }
 
 function describeError(error: unknown): string {

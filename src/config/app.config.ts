@@ -75,7 +75,7 @@ export interface AppConfig {
   readonly audit: {
     readonly flushIntervalMs: number;
     readonly batchSize: number;
-    /** Events held in memory while the store is down (default 100,000). */
+    /** Waiting events beyond which new requests are refused with 503 AUDIT_BACKPRESSURE (default 100,000). */
     readonly maxQueue?: number;
     /** Longest retry backoff while the store is down (default 30 s). */
     readonly retryMaxDelayMs?: number;

@@ -163,7 +163,7 @@ export class EnvSchema {
   DATABASE_URL = 'sqlite:./data/gateway.db';
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(60_000) AUDIT_FLUSH_INTERVAL_MS = 200;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(10_000) AUDIT_BATCH_SIZE = 500;
-  /** Events held in memory while the audit store is down; beyond it new events are dropped (logged, counted). */
+  /** Audit events waiting to be written beyond which new requests get 503 AUDIT_BACKPRESSURE (none is dropped). */
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(10_000_000) AUDIT_MAX_QUEUE = 100_000;
   /** Upper bound of the retry backoff while the audit store is down. */
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(600_000) AUDIT_RETRY_MAX_DELAY_MS = 30_000;

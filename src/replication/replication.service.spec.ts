@@ -101,7 +101,20 @@ const NOW = new Date('2026-01-01T00:00:00Z');
 function setup() {
   const api = new FakeReplicationApi();
   const events: AuditEventInput[] = [];
-  const audit = { record: (e: AuditEventInput) => events.push(e) } as unknown as AuditService;
+  /** The events committed (durably) so far, and whether commits fail. */
+  const committed: AuditEventInput[] = [];
+  const commits = { fail: false };
+  const audit = {
+    retryAfterSeconds: 1,
+    record: (e: AuditEventInput) => events.push(e),
+    committed: (seq: number) => {
+      if (commits.fail) {
+        return Promise.reject(new DomainError(ErrorCode.AuditUnavailable, 'down'));
+      }
+      committed.push(...events.slice(committed.length, seq));
+      return Promise.resolve();
+    },
+  } as unknown as AuditService;
   const config = buildAppConfig({ OSS_ACCOUNT_ID: '1234567890123456', DATABASE_URL: 'sqlite::memory:' });
   let ids = 0;
   const service = new ReplicationService(
@@ -115,7 +128,7 @@ function setup() {
   );
   /** Audit events are recorded once the resource ARN is known (a microtask later). */
   const settled = () => new Promise((resolve) => setImmediate(resolve));
-  return { api, events, service, settled };
+  return { api, events, committed, commits, service, settled };
 }
 
 const toBeijing = { destination: { bucket: 'dest-bucket', location: 'oss-cn-beijing' } };
@@ -395,5 +408,31 @@ describe(ReplicationService.name, () => {
     api.rules = [aRule({ id: 'one' })];
     await service.setRtc(ctx, BUCKET, 'one', true, true);
     expect(locationReads()).toBe(3);
+  });
+
+  describe('durable audit of writes', () => {
+    it("commits the write's oss-call event (and the reads before it) before answering", async () => {
+      const { api, service, committed } = setup();
+      api.rules = [aRule({ id: 'r1' })];
+      await service.setRtc(ctx, BUCKET, 'r1', false, false);
+      expect(committed.map((e) => e.operation)).toEqual(['GetBucketReplication', 'PutBucketRtc']);
+    });
+
+    it("commits a dry run's event before answering the plan", async () => {
+      const { api, service, committed } = setup();
+      api.rules = [aRule({ id: 'r1' })];
+      await service.delete(ctx, BUCKET, 'r1', true);
+      expect(committed.at(-1)).toMatchObject({ operation: 'DeleteBucketReplication', dryRun: true });
+    });
+
+    it("fails with AuditUnavailable when the write's event cannot be committed", async () => {
+      const { api, service, commits } = setup();
+      api.rules = [aRule({ id: 'r1' })];
+      commits.fail = true;
+      await expect(service.setRtc(ctx, BUCKET, 'r1', false, false)).rejects.toMatchObject({
+        code: ErrorCode.AuditUnavailable,
+        message: expect.stringContaining('PutBucketRtc was sent to OSS'),
+      });
+    });
   });
 });

@@ -54,6 +54,16 @@ const OPERATION_ACTIONS = {
 } as const;
 export type ReplicationOperation = keyof typeof OPERATION_ACTIONS;
 
+/**
+ * The operations that change OSS: their `oss-call` event is committed to the audit store before the
+ * request is answered (success or failure alike); the reads' events are written in the background.
+ */
+const WRITE_OPERATIONS: ReadonlySet<ReplicationOperation> = new Set([
+  'PutBucketReplication',
+  'PutBucketRtc',
+  'DeleteBucketReplication',
+]);
+
 function roundMs(ms: number): number {
   return Math.round(ms * 1000) / 1000;
 }
@@ -184,7 +194,7 @@ export class ReplicationService {
     // Serialised in both modes: a rule the client cannot encode is refused before anything is sent.
     const plan = { ...this.api.planPutRule(bucket, wanted), findings };
     if (dryRun) {
-      this.recordDryRun(ctx, 'PutBucketReplication', bucket);
+      await this.recordDryRun(ctx, 'PutBucketReplication', bucket);
       return { rule: ruleFromNew(wanted), created: true, plan };
     }
     try {
@@ -250,7 +260,7 @@ export class ReplicationService {
         : { enabled: false, status: 'disabled' },
     };
     if (dryRun) {
-      this.recordDryRun(ctx, 'PutBucketRtc', bucket);
+      await this.recordDryRun(ctx, 'PutBucketRtc', bucket);
       return { rule: expected, plan: { ...this.api.planSetRtc(bucket, ruleId, enabled), findings: [] } };
     }
     await this.forward(ctx, 'PutBucketRtc', bucket, false, (signal) =>
@@ -267,7 +277,7 @@ export class ReplicationService {
     const rule = this.findRule(current.rules, bucket, ruleId);
     const closing: ReplicationRuleModel = { ...rule, status: 'closing' };
     if (dryRun) {
-      this.recordDryRun(ctx, 'DeleteBucketReplication', bucket);
+      await this.recordDryRun(ctx, 'DeleteBucketReplication', bucket);
       return { rule: closing, plan: { ...this.api.planDeleteRule(bucket, ruleId), findings: [] } };
     }
     await this.forward(ctx, 'DeleteBucketReplication', bucket, false, (signal) =>
@@ -425,11 +435,19 @@ export class ReplicationService {
       : arn(located.location);
   }
 
-  private recordDryRun(ctx: CallContext, operation: ReplicationOperation, bucket: string): void {
-    this.record(ctx, operation, bucket, this.now(), { dryRun: true });
+  /** The dry run's `oss-call` event (what would have been sent), committed before the plan is answered. */
+  private async recordDryRun(
+    ctx: CallContext,
+    operation: ReplicationOperation,
+    bucket: string,
+  ): Promise<void> {
+    await this.audit.committed(await this.record(ctx, operation, bucket, this.now(), { dryRun: true }));
   }
 
-  /** One `oss-call` audit event; the resource ARN uses the bucket's (cached) region, `*` if unknown. */
+  /**
+   * One `oss-call` audit event; the resource ARN uses the bucket's (cached) region, `*` if unknown.
+   * Answers the event's sequence number in the audit trail (once it is recorded).
+   */
   private record(
     ctx: CallContext,
     operation: ReplicationOperation,
@@ -439,8 +457,8 @@ export class ReplicationService {
       AuditEventInput,
       'outcomeStatus' | 'ossRequestId' | 'ossErrorCode' | 'latencyMs' | 'dryRun'
     >,
-  ): void {
-    const emit = (resource: string): void => {
+  ): number | Promise<number> {
+    const emit = (resource: string): number => {
       // Built field by field rather than with conditional spreads: this runs for every OSS call.
       const event: AuditEventInput = {
         time,
@@ -479,7 +497,7 @@ export class ReplicationService {
       if (outcome.latencyMs !== undefined) {
         event.latencyMs = outcome.latencyMs;
       }
-      this.audit.record(event);
+      return this.audit.record(event);
     };
     // The location is usually cached: audit right away then, otherwise once it is known.
     const resource =
@@ -487,10 +505,39 @@ export class ReplicationService {
         ? // That lookup itself failed: asking again to name its resource would only repeat the failure.
           bucketArn('*', this.config.oss.accountId, bucket)
         : this.resourceOf(bucket);
-    if (typeof resource === 'string') {
-      emit(resource);
-    } else {
-      void resource.then(emit);
+    return typeof resource === 'string' ? emit(resource) : resource.then(emit);
+  }
+
+  /**
+   * Records a forwarded call's event: a write's is committed before this resolves (a failure to commit
+   * fails the request with AuditUnavailable, even though OSS answered), a read's is queued.
+   */
+  private async recordCall(
+    ctx: CallContext,
+    operation: ReplicationOperation,
+    bucket: string,
+    time: Date,
+    outcome: Parameters<ReplicationService['record']>[4],
+  ): Promise<void> {
+    const seq = this.record(ctx, operation, bucket, time, outcome);
+    if (!WRITE_OPERATIONS.has(operation)) {
+      if (seq instanceof Promise) {
+        // Only a write waits for its event; a read's is recorded once its region is known.
+        void seq.catch(() => undefined);
+      }
+      return;
+    }
+    try {
+      await this.audit.committed(await seq);
+    } catch (error) {
+      const cause = error instanceof DomainError ? error : toDomainError(error);
+      throw new DomainError(
+        ErrorCode.AuditUnavailable,
+        `${operation} was sent to OSS (answered ${outcome.outcomeStatus ?? '?'}), but its audit event could not be ` +
+          'committed; the gateway keeps retrying it. Check the rule before retrying.',
+        { retryAfterSeconds: this.audit.retryAfterSeconds },
+        { cause },
+      );
     }
   }
 
@@ -509,18 +556,9 @@ export class ReplicationService {
     ctx.upstream?.charge(operation, this.config.oss.maxCallsPerRequest);
     const time = this.now();
     const started = performance.now();
+    let result: T;
     try {
-      const result = await call(ctx.upstream?.signal);
-      const latencyMs = performance.now() - started;
-      const status = 'alreadyClosing' in result && result.alreadyClosing === true ? 204 : 200;
-      this.metrics.ossCalls.observe({ operation, outcome: String(status) }, latencyMs / 1000);
-      this.record(ctx, operation, bucket, time, {
-        outcomeStatus: status,
-        ossRequestId: result.requestId,
-        latencyMs: roundMs(latencyMs),
-        dryRun,
-      });
-      return result;
+      result = await call(ctx.upstream?.signal);
     } catch (thrown) {
       // Also an adapter that throws before it returns a promise: it fails like one that rejects.
       const latencyMs = performance.now() - started;
@@ -531,7 +569,7 @@ export class ReplicationService {
       const oss = error.details.oss;
       const status = oss?.status ?? ERROR_MAPPING[error.code].httpStatus;
       this.metrics.ossCalls.observe({ operation, outcome: oss?.code ?? String(status) }, latencyMs / 1000);
-      this.record(ctx, operation, bucket, time, {
+      await this.recordCall(ctx, operation, bucket, time, {
         outcomeStatus: status,
         ...(oss?.requestId ? { ossRequestId: oss.requestId } : {}),
         ...(oss?.code ? { ossErrorCode: oss.code } : {}),
@@ -540,5 +578,15 @@ export class ReplicationService {
       });
       throw error;
     }
+    const latencyMs = performance.now() - started;
+    const status = 'alreadyClosing' in result && result.alreadyClosing === true ? 204 : 200;
+    this.metrics.ossCalls.observe({ operation, outcome: String(status) }, latencyMs / 1000);
+    await this.recordCall(ctx, operation, bucket, time, {
+      outcomeStatus: status,
+      ossRequestId: result.requestId,
+      latencyMs: roundMs(latencyMs),
+      dryRun,
+    });
+    return result;
   }
 }

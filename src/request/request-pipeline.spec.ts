@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { AuditService } from '../audit/audit.service.js';
+import { type FakeAuditTrail, fakeAuditTrail } from './__fixtures__/audit-trail.js';
 import { AuthorizationService } from '../auth/authorization.service.js';
 import { CallerAuthenticator } from '../auth/caller/caller-authenticator.service.js';
 import {
@@ -137,7 +137,7 @@ describe('RequestPipeline', () => {
       Promise.resolve({ location: 'oss-cn-shanghai', requestId: 'loc-1' }),
     ),
   };
-  let audit: { available: boolean; record: ReturnType<typeof vi.fn> };
+  let audit: FakeAuditTrail;
   let metrics: MetricsService;
   let guard: RequestPipeline;
 
@@ -149,7 +149,7 @@ describe('RequestPipeline', () => {
       // Rate limits have specs of their own (src/request/rate-limit, test/e2e/rate-limits): never limited here.
       rateLimiter: unlimited,
       sourceIpOf: () => '127.0.0.1',
-      audit: audit as unknown as AuditService,
+      audit,
       metrics,
       clock,
       logger: { error() {} },
@@ -157,7 +157,7 @@ describe('RequestPipeline', () => {
   }
 
   beforeEach(() => {
-    audit = { available: true, record: vi.fn() };
+    audit = fakeAuditTrail();
     metrics = new MetricsService();
     regions.locate.mockClear();
     guard = pipelineWith(regions);
@@ -273,8 +273,10 @@ describe('RequestPipeline', () => {
     };
     const cachingGuard = pipelineWith(cachingRegions);
     const cachedReq = fakeRequest({}, { params: { bucket: 'src-1' }, body: { dest: 'dst-ok' } });
-    // Decided without waiting (an API key, no input, a cached region): the denial is thrown at once.
-    expect(() => cachingGuard.run(endpoints.putRtc, httpFacts(cachedReq))).toThrow(DomainError);
+    // Decided without a lookup (a cached region); a mutation's decision is committed before the 403.
+    const denied = await denial(activate(cachingGuard, endpoints.putRtc, httpFacts(cachedReq)));
+    expect(denied.code).toBe(ErrorCode.AccessDenied);
+    expect(audit.committed).toHaveBeenCalledTimes(1);
     expect(cachingRegions.locate).toHaveBeenCalledTimes(1);
     expect(audit.record.mock.calls[0][0]).toMatchObject({
       resource: 'acs:oss:cn-shenzhen:1234567890123456:src-1',

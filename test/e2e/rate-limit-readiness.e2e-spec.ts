@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createTestApp, type TestApp } from '../utils/create-test-app.js';
+import { type Emulator, startEmulator } from '../../src/emulator/emulator-server.js';
+import { createTestApp, emulatorEnv, type TestApp } from '../utils/create-test-app.js';
 import {
   type PrivateRedis,
   resolveRedisTestUrl,
@@ -9,8 +10,17 @@ import {
 const redisUrl = await resolveRedisTestUrl();
 
 describe('rate limits in readiness', () => {
+  // Readiness also checks OSS: the gateway talks to an emulator.
+  let emulator: Emulator;
+  beforeAll(async () => {
+    emulator = await startEmulator({ port: 0 });
+  });
+  afterAll(async () => {
+    await emulator.close();
+  });
+
   it('reports in-memory counters when no REDIS_URL is set', async () => {
-    const gateway = await createTestApp();
+    const gateway = await createTestApp(emulatorEnv(emulator));
     try {
       const res = await gateway.request.get('/health/ready');
       expect(res.status).toBe(200);
@@ -25,7 +35,7 @@ describe('rate limits in readiness', () => {
     let gateway: TestApp;
     beforeAll(async () => {
       redis = await startPrivateRedis();
-      gateway = await createTestApp({ REDIS_URL: redis.url });
+      gateway = await createTestApp({ ...emulatorEnv(emulator), REDIS_URL: redis.url });
     });
     afterAll(async () => {
       await gateway.close();

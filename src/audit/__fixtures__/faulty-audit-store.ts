@@ -3,11 +3,14 @@ import type { AuditCursorPosition } from '../audit-cursor.js';
 import type { AuditStore } from '../store/audit-store.js';
 
 /**
- * Wraps a real store; while `down` every call fails as an unreachable database would, and while
- * `hold` is set inserts wait for it (a slow write).
+ * Wraps a real store; while `down` every call fails as an unreachable database would, while
+ * `refuseWrites` inserts (and write probes) fail but pings and reads answer (a read-only or
+ * trigger-guarded database), and while `hold` is set inserts wait for it (a slow write).
  */
 export class FaultyAuditStore implements AuditStore {
   down = false;
+  refuseWrites = false;
+  probes = 0;
   hold: Promise<void> | undefined;
   inserts: number[] = [];
   attempts = 0;
@@ -31,10 +34,17 @@ export class FaultyAuditStore implements AuditStore {
     await this.inner.migrate();
   }
 
+  private refuse(): never {
+    throw new Error('permission denied for table audit_events');
+  }
+
   async insert(events: readonly AuditEvent[]): Promise<void> {
     this.attempts += 1;
     if (this.down) {
       this.fail();
+    }
+    if (this.refuseWrites) {
+      this.refuse();
     }
     if (this.hold) {
       await this.hold;
@@ -59,6 +69,17 @@ export class FaultyAuditStore implements AuditStore {
       this.fail();
     }
     await this.inner.ping();
+  }
+
+  async probeWrite(): Promise<void> {
+    this.probes += 1;
+    if (this.down) {
+      this.fail();
+    }
+    if (this.refuseWrites) {
+      this.refuse();
+    }
+    await this.inner.probeWrite();
   }
 
   close(): Promise<void> {

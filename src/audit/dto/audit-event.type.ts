@@ -150,6 +150,17 @@ export class AuditEventType {
   @Field(() => Boolean, { description: 'True when the request was a dry run (nothing sent to OSS).' })
   @ApiProperty({ description: 'True when the request was a dry run (nothing sent to OSS).' })
   dryRun!: boolean;
+
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'How many identical decisions of one request this event stands for (GraphQL aliases of one field); absent means one.',
+  })
+  @ApiPropertyOptional({
+    description:
+      'How many identical decisions of one request this event stands for (GraphQL aliases of one field); absent means one.',
+  })
+  repeats?: number;
 }
 
 @ObjectType('AuditEventPage', { description: 'One page of the audit trail, newest first.' })

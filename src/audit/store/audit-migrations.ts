@@ -92,6 +92,21 @@ function addClientRequestId(): Migration {
   };
 }
 
+/**
+ * How many identical decisions of one request an event stands for (GraphQL aliases of one field):
+ * one event counts them instead of one row each. Nullable: null (older rows too) means one.
+ */
+function addRepeats(): Migration {
+  return {
+    async up(db: Kysely<any>): Promise<void> {
+      await db.schema.alterTable('audit_events').addColumn('repeats', 'integer').execute();
+    },
+    async down(db: Kysely<any>): Promise<void> {
+      await db.schema.alterTable('audit_events').dropColumn('repeats').execute();
+    },
+  };
+}
+
 /** The audit store's migrations, in code (no files to ship); names sort in the order they apply. */
 export class AuditMigrationProvider implements MigrationProvider {
   constructor(private readonly dialect: SqlDialectName) {}
@@ -101,6 +116,7 @@ export class AuditMigrationProvider implements MigrationProvider {
       '2025-01-01-0001-create-audit-events': createAuditEvents(this.dialect),
       '2025-02-01-0002-drop-audit-events-decision-index': dropDecisionIndex(),
       '2025-03-01-0003-add-audit-events-client-request-id': addClientRequestId(),
+      '2025-04-01-0004-add-audit-events-repeats': addRepeats(),
     });
   }
 }

@@ -13,6 +13,11 @@ export interface AuditStore {
   query(filter: AuditEventQueryFilter, limit: number, after?: AuditCursorPosition): Promise<AuditEvent[]>;
   /** Resolves when the store answers a trivial query. */
   ping(): Promise<void>;
+  /**
+   * Resolves when an event could be appended now: inserts a probe row the way `insert` does, then
+   * rolls it back (nothing is kept). A store that answers `ping` but refuses inserts rejects here.
+   */
+  probeWrite(): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -27,6 +27,8 @@ export interface AuditEventsTable {
   latency_ms: number | null;
   /** PostgreSQL: boolean. SQLite: 0/1. */
   dry_run: ColumnType<boolean | number, boolean | number, never>;
+  /** Added by migration 0004: identical decisions of one request this row stands for; null means one. */
+  repeats: number | null;
 }
 
 export interface AuditDatabase {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
@@ -55,7 +56,25 @@ const INSERT_COLUMNS = [
   'oss_error_code',
   'latency_ms',
   'dry_run',
+  'repeats',
 ] as const satisfies ReadonlyArray<keyof AuditEventsTable>;
+
+/** Thrown inside a probe's transaction to roll it back. */
+const ROLLBACK = new Error('audit write probe: rolled back on purpose');
+
+/** The row `probeWrite` inserts and rolls back: shaped like a real event, never kept. */
+function probeEvent(): AuditEvent {
+  return {
+    id: `probe-${randomUUID()}`,
+    time: new Date(),
+    requestId: 'audit-write-probe',
+    transport: 'http',
+    kind: 'decision',
+    action: 'gateway:AuditWriteProbe',
+    resource: '*',
+    dryRun: true,
+  };
+}
 
 /** SQLite's single-row INSERT in {@link INSERT_COLUMNS} order. */
 const SQLITE_INSERT_SQL = `insert into "audit_events" (${INSERT_COLUMNS.map((c) => `"${c}"`).join(', ')}) values (${INSERT_COLUMNS.map(() => '?').join(', ')})`;
@@ -201,6 +220,40 @@ export class KyselyAuditStore implements AuditStore {
     await sql`select 1`.execute(this.root);
   }
 
+  async probeWrite(): Promise<void> {
+    const probe = probeEvent();
+    if (this.writer) {
+      // On the writer thread's own connection, where the batches are written.
+      await this.writer.probe(this.toSqliteValues(probe));
+      return;
+    }
+    if (this.sqlite) {
+      const statement = this.sqlite.prepare<SqliteRowValues>(SQLITE_INSERT_SQL);
+      const attempt = this.sqlite.transaction(() => {
+        statement.run(...this.toSqliteValues(probe));
+        throw ROLLBACK;
+      });
+      try {
+        attempt();
+      } catch (error) {
+        if (error !== ROLLBACK) {
+          throw error;
+        }
+      }
+      return;
+    }
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        await trx.insertInto('audit_events').values(this.toRow(probe)).execute();
+        throw ROLLBACK;
+      });
+    } catch (error) {
+      if (error !== ROLLBACK) {
+        throw error;
+      }
+    }
+  }
+
   async close(): Promise<void> {
     try {
       await this.writer?.close();
@@ -243,6 +296,7 @@ export class KyselyAuditStore implements AuditStore {
       e.ossErrorCode ?? null,
       e.latencyMs ?? null,
       e.dryRun ? 1 : 0,
+      e.repeats ?? null,
     ];
   }
 
@@ -269,6 +323,7 @@ export class KyselyAuditStore implements AuditStore {
       oss_error_code: e.ossErrorCode ?? null,
       latency_ms: e.latencyMs ?? null,
       dry_run: this.dialect === 'postgres' ? e.dryRun : e.dryRun ? 1 : 0,
+      repeats: e.repeats ?? null,
     };
   }
 
@@ -321,6 +376,9 @@ export class KyselyAuditStore implements AuditStore {
     }
     if (r.latency_ms !== null) {
       event.latencyMs = Number(r.latency_ms);
+    }
+    if (r.repeats !== null && r.repeats !== undefined) {
+      event.repeats = Number(r.repeats);
     }
     return event;
   }

@@ -8,6 +8,8 @@ interface WriterRequest {
   id: number;
   /** The batch's rows as one JSON array: a flat string crosses threads far cheaper than nested arrays. */
   rows?: string;
+  /** One row to insert and roll back (a write probe), as JSON. */
+  probe?: string;
   close?: true;
 }
 
@@ -40,6 +42,11 @@ const insertAll = db.transaction((rows) => {
     statement.run(row);
   }
 });
+const ROLLBACK = new Error('rollback');
+const probe = db.transaction((row) => {
+  statement.run(row);
+  throw ROLLBACK;
+});
 parentPort.on('message', (request) => {
   if (request.close) {
     db.close();
@@ -47,7 +54,17 @@ parentPort.on('message', (request) => {
     return;
   }
   try {
-    insertAll(JSON.parse(request.rows));
+    if (request.probe !== undefined) {
+      try {
+        probe(JSON.parse(request.probe));
+      } catch (error) {
+        if (error !== ROLLBACK) {
+          throw error;
+        }
+      }
+    } else {
+      insertAll(JSON.parse(request.rows));
+    }
     parentPort.postMessage({ id: request.id });
   } catch (error) {
     parentPort.postMessage({
@@ -79,6 +96,11 @@ export class SqliteWriterThread {
     // Values are strings, finite numbers and nulls, which JSON carries exactly. Structured cloning
     // the nested arrays cost the request thread ~1.6 µs per row; stringify + one string copy ~0.5.
     return this.request({ id: this.nextId++, rows: JSON.stringify(rows) });
+  }
+
+  /** Inserts one row and rolls it back, on the writer's connection after the batches handed over before it. */
+  probe(row: SqliteRowValues): Promise<void> {
+    return this.request({ id: this.nextId++, probe: JSON.stringify(row) });
   }
 
   /** Waits for the batches already handed over, then closes the worker's connection and ends it. */

@@ -136,6 +136,12 @@ export const ERROR_MAPPING: Record<ErrorCode, ErrorMapping> = {
     title: 'Audit store unavailable',
     exposeMessage: true,
   },
+  [ErrorCode.AuditBackpressure]: {
+    httpStatus: 503,
+    publicCode: 'AUDIT_BACKPRESSURE',
+    title: 'Audit queue full',
+    exposeMessage: true,
+  },
   [ErrorCode.IdentityProviderUnavailable]: {
     httpStatus: 503,
     publicCode: 'IDENTITY_PROVIDER_UNAVAILABLE',

@@ -14,6 +14,11 @@ export interface GatewayRequestState {
   clientRequestId?: string;
   /** Set by the HTTP edge: a REST request authenticated and rate-limited before its body was read. */
   admitted?: boolean;
+  /**
+   * Set by the audit stage: the decision events this request recorded, by (action, resource, decision,
+   * dry run), as the audit trail's sequence numbers — a repeated decision is counted into its event.
+   */
+  auditedDecisions?: Map<string, number>;
 }
 
 export type GatewayRequest = FastifyRequest & { gateway?: GatewayRequestState };

@@ -5,11 +5,20 @@ import { DomainError, ErrorCode } from '../../common/errors/domain-error.js';
 import type { RequestFacts } from '../../common/request-context/request-facts.js';
 import { callerOf, decisionOf, type Stage } from '../pipeline-request.js';
 
-/** Where decisions go: the audit trail (append-only, written in the background). */
+/** Where decisions go: the audit trail (append-only; batched, or committed before going on). */
 export interface AuditTrail {
   /** False while the store cannot be written: then changes are refused. */
   readonly available: boolean;
-  record(event: AuditEventInput): void;
+  /** True while more events wait than the trail holds: then new requests are refused. */
+  readonly backlogged: boolean;
+  /** When a refused caller should try again. */
+  readonly retryAfterSeconds: number;
+  /** Queues an event (written in the background); answers its sequence number. */
+  record(event: AuditEventInput): number;
+  /** Counts one more occurrence into the queued event `seq`; false once it was handed to the store. */
+  repeat(seq: number): boolean;
+  /** Resolves once the event `seq` and everything before it are committed (rejects with a DomainError). */
+  committed(seq: number): Promise<void>;
 }
 
 /** The decision counter (`gateway_authorization_decisions_total`). */
@@ -47,15 +56,25 @@ export function operationOf(facts: RequestFacts): string {
 }
 
 /**
- * Mutations are audited durably before anything is forwarded: while the audit store is down they are
- * refused (503), before any lookup is made; reads still work.
+ * The audit trail's admission, before any lookup is made: while more events wait to be written than
+ * `AUDIT_MAX_QUEUE`, every request is refused (503 `AUDIT_BACKPRESSURE`, `Retry-After`) until the queue
+ * drains — nothing is ever dropped instead. Mutations are audited durably before anything is
+ * forwarded, so while the audit store cannot be written they are refused (503); reads still work.
  */
 export function auditGateStage(audit: AuditTrail): Stage {
   return ({ requirement, facts }) => {
+    if (audit.backlogged) {
+      throw new DomainError(
+        ErrorCode.AuditBackpressure,
+        'The audit trail is writing a backlog of events; new requests are refused until it drains. Try again shortly.',
+        { retryAfterSeconds: audit.retryAfterSeconds },
+      );
+    }
     if (!audit.available && isMutation(facts, requirement.action)) {
       throw new DomainError(
         ErrorCode.AuditUnavailable,
         'The audit trail cannot be written right now, so changes are refused; reads still work. Try again shortly.',
+        { retryAfterSeconds: audit.retryAfterSeconds },
       );
     }
   };
@@ -64,7 +83,10 @@ export function auditGateStage(audit: AuditTrail): Stage {
 /**
  * audit the decision: left on `req.gateway.decision` (and the caller's address on
  * `req.gateway.sourceIp`) for the audit of forwarded calls, counted, and recorded as one `decision`
- * event — denials included.
+ * event — denials included. One request records one event per distinct (action, resource, decision,
+ * dry run): GraphQL aliases of one field are counted into its `repeats`. A mutation's (or dry run's)
+ * event is committed before the request goes on — nothing is forwarded before its decision is stored;
+ * a read's is written in the background.
  */
 export function auditStage(audit: AuditTrail, metrics: DecisionMetrics, clock: Clock): Stage {
   return (request) => {
@@ -77,6 +99,14 @@ export function auditStage(audit: AuditTrail, metrics: DecisionMetrics, clock: C
       facts.req.gateway.sourceIp = request.sourceIp;
     }
     metrics.decisions.inc({ action: decision.action, decision: decision.decision });
+    const dryRun = dryRunOf(facts);
+    const durable = isMutation(facts, decision.action);
+    const key = `${decision.action}\n${decision.resource}\n${decision.decision}\n${dryRun ? 1 : 0}`;
+    const recorded = (facts.req.gateway.auditedDecisions ??= new Map<string, number>());
+    const previous = recorded.get(key);
+    if (previous !== undefined && audit.repeat(previous)) {
+      return durable ? audit.committed(previous) : undefined;
+    }
     // Built field by field rather than with conditional spreads: this runs on every request.
     const event: AuditEventInput = {
       time: clock(),
@@ -90,7 +120,7 @@ export function auditStage(audit: AuditTrail, metrics: DecisionMetrics, clock: C
       // A fresh array per evaluation, of frozen entries: safe to keep as it is.
       matchedStatements: decision.matchedStatements,
       operation: operationOf(facts),
-      dryRun: dryRunOf(facts),
+      dryRun,
     };
     if (caller.keyId !== undefined) {
       event.keyId = caller.keyId;
@@ -104,6 +134,8 @@ export function auditStage(audit: AuditTrail, metrics: DecisionMetrics, clock: C
     if (facts.req.gateway.clientRequestId !== undefined) {
       event.clientRequestId = facts.req.gateway.clientRequestId;
     }
-    audit.record(event);
+    const seq = audit.record(event);
+    recorded.set(key, seq);
+    return durable ? audit.committed(seq) : undefined;
   };
 }

@@ -1,4 +1,5 @@
-import { describe, expect, it, vi } from 'vitest';
+import { fakeAuditTrail } from '../__fixtures__/audit-trail.js';
+import { describe, expect, it } from 'vitest';
 import type { Caller } from '../../auth/caller/caller.js';
 import { bucketArn, type ActionRequirement } from '../../auth/decorators/requires-action.decorator.js';
 import { DomainError, ErrorCode } from '../../common/errors/domain-error.js';
@@ -54,7 +55,7 @@ describe(authorizeStage.name, () => {
     const pending = request();
     const stage = authorizeStage(
       authorization(() => 'acs:oss:cn-hangzhou:1:src-1'),
-      { available: true, record: vi.fn() },
+      fakeAuditTrail(),
       () => NOW,
     );
     expect(stage(pending)).toBeUndefined();
@@ -67,13 +68,14 @@ describe(authorizeStage.name, () => {
   });
 
   it('audits a region lookup that failed as the OSS call it was, and fails closed', async () => {
-    const record = vi.fn();
+    const audit = fakeAuditTrail();
+    const record = audit.record;
     const failure = new DomainError(ErrorCode.UpstreamError, 'refused', {
       oss: { code: 'AccessDenied', message: 'refused', requestId: 'oss-1', status: 403 },
     });
     const stage = authorizeStage(
       authorization(() => Promise.reject(failure)),
-      { available: true, record },
+      audit,
       () => NOW,
     );
     const pending = request();
