@@ -267,9 +267,19 @@ export class KyselyProgressSampleStore implements ProgressSampleStore {
   }
 }
 
-type Row = Record<(typeof COLUMNS)[number], string | number | null>;
+interface Row {
+  account: string;
+  bucket: string;
+  rule_id: string;
+  time: string;
+  status: string | null;
+  historical_progress: number | null;
+  new_objects_until: string | null;
+  rtc_status: string | null;
+  error: string | null;
+}
 
-function toRow(s: RuleProgressSample): Row & { time: string } {
+function toRow(s: RuleProgressSample): Row {
   return {
     account: s.account,
     bucket: s.bucket,
