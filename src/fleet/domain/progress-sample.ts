@@ -13,6 +13,9 @@ export const SAMPLE_STATUSES = [
   'gone',
 ] as const satisfies readonly SampleStatus[];
 
+/** The account of `OSS_*` when no accounts file names others (DESIGN §11). */
+export const DEFAULT_ACCOUNT = 'default';
+
 /** One rule of one bucket of one OSS account: the key of everything the fleet keeps per rule. */
 export interface RuleRef {
   /** The account id of DESIGN §11 (`default` for the single account of `OSS_*`). */

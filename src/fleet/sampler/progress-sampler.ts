@@ -33,6 +33,8 @@ export interface ProgressSamplerOptions {
   timers?: SamplerTimers;
   /** Store failures and other trouble of a pass (a pass never throws). */
   onError?: (error: Error) => void;
+  /** Run before a leader's pass until it succeeds once (the store's migration, when start-up could not). */
+  prepare?: () => Promise<void>;
 }
 
 /** What one pass did. */
@@ -92,6 +94,7 @@ export class ProgressSampler {
   /** The last rule sampled: the next pass starts after it. */
   private cursor: string | undefined;
   private lastPrune = Number.NEGATIVE_INFINITY;
+  private prepared = false;
 
   constructor(
     private readonly source: RuleSource,
@@ -162,6 +165,10 @@ export class ProgressSampler {
       result.leader = await this.election.acquire();
       if (!result.leader || this.stopping) {
         return result;
+      }
+      if (!this.prepared) {
+        await this.options.prepare?.();
+        this.prepared = true;
       }
       const { plans, deferred } = this.plan(await this.source.buckets());
       result.deferred = deferred;
