@@ -13,6 +13,7 @@ import {
 } from './common/graphql/graphql-limits.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
+import { FleetModule } from './fleet/fleet.module.js';
 import { HealthModule } from './health/health.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { OssModule } from './upstream/oss.module.js';
@@ -60,6 +61,7 @@ export class AppModule {
         AuthModule,
         RequestModule,
         ReplicationModule,
+        FleetModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],
     };

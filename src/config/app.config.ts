@@ -80,6 +80,16 @@ export interface AppConfig {
     /** Longest retry backoff while the store is down (default 30 s). */
     readonly retryMaxDelayMs?: number;
   };
+  /** The progress sampler and rule health (DESIGN.md §11). */
+  readonly fleet: {
+    readonly sampleIntervalSeconds: number;
+    readonly historyRetentionDays: number;
+    readonly samplerMaxCallsPerInterval: number;
+    readonly stallAfterSeconds: number;
+    readonly lagThresholdSeconds: number;
+    /** RTC rules: OSS's RTC promise (10 minutes), not configurable. */
+    readonly rtcLagThresholdSeconds: number;
+  };
   /** Embedded mode only: the in-process emulator's `EMULATOR_*` settings. */
   readonly emulator?: EmulatorConfig;
   /** The environment this config was built from (embedded mode builds its final config from it, with its overrides). */
@@ -211,6 +221,14 @@ export function buildAppConfig(
       batchSize: env.AUDIT_BATCH_SIZE,
       maxQueue: env.AUDIT_MAX_QUEUE,
       retryMaxDelayMs: env.AUDIT_RETRY_MAX_DELAY_MS,
+    },
+    fleet: {
+      sampleIntervalSeconds: env.GATEWAY_SAMPLE_INTERVAL_SECONDS ?? (mode === 'embedded' ? 5 : 60),
+      historyRetentionDays: env.GATEWAY_HISTORY_RETENTION_DAYS,
+      samplerMaxCallsPerInterval: env.GATEWAY_SAMPLER_MAX_CALLS_PER_INTERVAL,
+      stallAfterSeconds: env.GATEWAY_STALL_AFTER_SECONDS,
+      lagThresholdSeconds: env.GATEWAY_LAG_THRESHOLD_SECONDS,
+      rtcLagThresholdSeconds: 600,
     },
     ...(emulator ? { emulator: emulator.config } : {}),
     rawEnv: { ...raw },

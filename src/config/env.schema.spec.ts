@@ -148,3 +148,57 @@ describe('buildProcessConfig', () => {
     expect(buildProcessConfig({}).mode).toBe('embedded');
   });
 });
+
+describe('buildAppConfig: the progress sampler and rule health (DESIGN §11)', () => {
+  it('samples every 60 s upstream and every 5 s embedded unless GATEWAY_SAMPLE_INTERVAL_SECONDS says otherwise', () => {
+    const upstream = { OSS_ACCESS_KEY_ID: 'id', OSS_ACCESS_KEY_SECRET: 'secret' };
+    expect(buildAppConfig(upstream).fleet.sampleIntervalSeconds).toBe(60);
+    expect(buildAppConfig({}).fleet.sampleIntervalSeconds).toBe(5);
+    expect(buildAppConfig({ GATEWAY_SAMPLE_INTERVAL_SECONDS: '30' }).fleet.sampleIntervalSeconds).toBe(30);
+  });
+
+  it('applies the documented defaults and reads each variable', () => {
+    expect(buildAppConfig({}).fleet).toEqual({
+      sampleIntervalSeconds: 5,
+      historyRetentionDays: 30,
+      samplerMaxCallsPerInterval: 500,
+      stallAfterSeconds: 1800,
+      lagThresholdSeconds: 900,
+      rtcLagThresholdSeconds: 600,
+    });
+    const fleet = buildAppConfig({
+      GATEWAY_HISTORY_RETENTION_DAYS: '7',
+      GATEWAY_SAMPLER_MAX_CALLS_PER_INTERVAL: '40',
+      GATEWAY_STALL_AFTER_SECONDS: '600',
+      GATEWAY_LAG_THRESHOLD_SECONDS: '120',
+    }).fleet;
+    expect(fleet).toMatchObject({
+      historyRetentionDays: 7,
+      samplerMaxCallsPerInterval: 40,
+      stallAfterSeconds: 600,
+      lagThresholdSeconds: 120,
+    });
+  });
+
+  it('names each bad value', () => {
+    expect(() =>
+      buildAppConfig({
+        GATEWAY_SAMPLE_INTERVAL_SECONDS: '0',
+        GATEWAY_HISTORY_RETENTION_DAYS: 'forever',
+        GATEWAY_SAMPLER_MAX_CALLS_PER_INTERVAL: '1',
+        GATEWAY_STALL_AFTER_SECONDS: '10',
+        GATEWAY_LAG_THRESHOLD_SECONDS: '-5',
+      }),
+    ).toThrow(
+      expect.objectContaining({
+        problems: expect.arrayContaining([
+          expect.stringMatching(/^GATEWAY_SAMPLE_INTERVAL_SECONDS=0: .*must not be less than 1/),
+          expect.stringMatching(/^GATEWAY_HISTORY_RETENTION_DAYS="forever": .*integer/),
+          expect.stringMatching(/^GATEWAY_SAMPLER_MAX_CALLS_PER_INTERVAL=1: .*must not be less than 2/),
+          expect.stringMatching(/^GATEWAY_STALL_AFTER_SECONDS=10: .*must not be less than 60/),
+          expect.stringMatching(/^GATEWAY_LAG_THRESHOLD_SECONDS=-5: .*must not be less than 1/),
+        ]),
+      }),
+    );
+  });
+});

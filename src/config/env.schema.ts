@@ -167,6 +167,23 @@ export class EnvSchema {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(10_000_000) AUDIT_MAX_QUEUE = 100_000;
   /** Upper bound of the retry backoff while the audit store is down. */
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(600_000) AUDIT_RETRY_MAX_DELAY_MS = 30_000;
+
+  // ---- replication you can see (DESIGN.md §11)
+  /** Seconds between progress sampler passes; default 60, embedded mode 5. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(86_400) GATEWAY_SAMPLE_INTERVAL_SECONDS?: number;
+  /** Progress samples older than this many days are deleted. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(3_650) GATEWAY_HISTORY_RETENTION_DAYS = 30;
+  /** OSS calls one sampler pass may make (a bucket costs one listing plus one call per rule). */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(2)
+  @Max(1_000_000)
+  GATEWAY_SAMPLER_MAX_CALLS_PER_INTERVAL = 500;
+  /** A rule whose historical fraction and new-object watermark have not moved for this long is stalled. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(60) @Max(30 * 86_400) GATEWAY_STALL_AFTER_SECONDS = 1_800;
+  /** A rule (without RTC) whose new objects are further behind than this is lagging. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(30 * 86_400) GATEWAY_LAG_THRESHOLD_SECONDS = 900;
 }
 
 /**
