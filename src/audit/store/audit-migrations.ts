@@ -92,6 +92,48 @@ function addClientRequestId(): Migration {
   };
 }
 
+/**
+ * The hash chain (DESIGN §10): each event's instance, its sequence number in that instance's chain,
+ * the previous event's hash and its own. Nullable, so events from before it need no rewrite (they
+ * are reported as unchained). `(instance_id, seq)` is unique: it is the chain's order, the head
+ * lookup at start-up and the verifier's walk. Checkpoints record what retention pruned.
+ */
+function addHashChain(dialect: SqlDialectName): Migration {
+  const pg = dialect === 'postgres';
+  return {
+    async up(db: Kysely<any>): Promise<void> {
+      await db.schema.alterTable('audit_events').addColumn('instance_id', 'varchar(128)').execute();
+      await db.schema
+        .alterTable('audit_events')
+        .addColumn('seq', pg ? 'bigint' : 'integer')
+        .execute();
+      await db.schema.alterTable('audit_events').addColumn('previous_hash', 'char(64)').execute();
+      await db.schema.alterTable('audit_events').addColumn('hash', 'char(64)').execute();
+      await db.schema
+        .createIndex('audit_events_instance_seq_idx')
+        .on('audit_events')
+        .columns(['instance_id', 'seq'])
+        .unique()
+        .execute();
+      await db.schema
+        .createTable('audit_chain_checkpoints')
+        .addColumn('instance_id', 'varchar(128)', (c) => c.notNull())
+        .addColumn('seq', pg ? 'bigint' : 'integer', (c) => c.notNull())
+        .addColumn('hash', 'char(64)', (c) => c.notNull())
+        .addColumn('pruned_at', pg ? 'timestamptz' : 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('audit_chain_checkpoints_pk', ['instance_id', 'seq'])
+        .execute();
+    },
+    async down(db: Kysely<any>): Promise<void> {
+      await db.schema.dropTable('audit_chain_checkpoints').execute();
+      await db.schema.dropIndex('audit_events_instance_seq_idx').execute();
+      for (const column of ['hash', 'previous_hash', 'seq', 'instance_id']) {
+        await db.schema.alterTable('audit_events').dropColumn(column).execute();
+      }
+    },
+  };
+}
+
 /** The audit store's migrations, in code (no files to ship); names sort in the order they apply. */
 export class AuditMigrationProvider implements MigrationProvider {
   constructor(private readonly dialect: SqlDialectName) {}
@@ -101,6 +143,7 @@ export class AuditMigrationProvider implements MigrationProvider {
       '2025-01-01-0001-create-audit-events': createAuditEvents(this.dialect),
       '2025-02-01-0002-drop-audit-events-decision-index': dropDecisionIndex(),
       '2025-03-01-0003-add-audit-events-client-request-id': addClientRequestId(),
+      '2025-04-01-0004-add-audit-events-hash-chain': addHashChain(this.dialect),
     });
   }
 }

@@ -27,10 +27,25 @@ export interface AuditEventsTable {
   latency_ms: number | null;
   /** PostgreSQL: boolean. SQLite: 0/1. */
   dry_run: ColumnType<boolean | number, boolean | number, never>;
+  /** The hash chain (migration 0004); null for events written before it. */
+  instance_id: string | null;
+  /** PostgreSQL bigint (read as a string), SQLite integer. */
+  seq: ColumnType<string | number | null, number | null, never>;
+  previous_hash: string | null;
+  hash: string | null;
+}
+
+/** What retention pruned from a chain: its last pruned event. */
+export interface AuditChainCheckpointsTable {
+  instance_id: string;
+  seq: ColumnType<string | number, number, never>;
+  hash: string;
+  pruned_at: ColumnType<Date | string, string, never>;
 }
 
 export interface AuditDatabase {
   audit_events: AuditEventsTable;
+  audit_chain_checkpoints: AuditChainCheckpointsTable;
 }
 
 export type SqlDialectName = 'sqlite' | 'postgres';

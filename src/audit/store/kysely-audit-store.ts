@@ -1,7 +1,17 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, type Selectable, SqliteDialect, sql } from 'kysely';
+import {
+  type Expression,
+  type ExpressionBuilder,
+  Kysely,
+  Migrator,
+  PostgresDialect,
+  type Selectable,
+  type SqlBool,
+  SqliteDialect,
+  sql,
+} from 'kysely';
 import pg from 'pg';
 import {
   type AuditEvent,
@@ -10,9 +20,24 @@ import {
   bucketFromResource,
 } from '../audit-event.js';
 import type { AuditCursorPosition } from '../audit-cursor.js';
+import {
+  type AuditChainCheckpoint,
+  type AuditChainHead,
+  type AuditChainLink,
+  type AuditChainPosition,
+  type AuditChainSource,
+  type ChainedAuditEvent,
+  GENESIS_HASH,
+  linkAuditEvent,
+} from '../audit-chain.js';
 import { AuditMigrationProvider } from './audit-migrations.js';
 import type { AuditStore } from './audit-store.js';
-import type { AuditDatabase, AuditEventsTable, SqlDialectName } from './audit-table.js';
+import type {
+  AuditChainCheckpointsTable,
+  AuditDatabase,
+  AuditEventsTable,
+  SqlDialectName,
+} from './audit-table.js';
 import { parseDatabaseUrl, redactDatabaseUrl } from './database-url.js';
 import { type SqliteRowValues, SqliteWriterThread } from './sqlite-writer-thread.js';
 
@@ -27,7 +52,20 @@ export interface KyselyAuditStoreOptions {
   cwd?: string;
   /** Receives errors of pooled connections that die outside a query (they would otherwise crash the process). */
   onIdleError?: (error: Error) => void;
+  /** The chain this store appends to (`GATEWAY_INSTANCE_ID`; default `default`). */
+  instanceId?: string;
+  /** Only read (the verify script): SQLite opens the file read-only and never creates it. */
+  readOnly?: boolean;
 }
+
+/** What one prune removed, and the checkpoints it recorded (one per chain it shortened). */
+export interface AuditPruneResult {
+  deleted: number;
+  checkpoints: AuditChainCheckpoint[];
+}
+
+/** Rows per DELETE while pruning: short transactions, so writers are not held up. */
+const PRUNE_CHUNK = 5_000;
 
 /** Rows per INSERT statement: stays far below SQLite's and PostgreSQL's bound-parameter limits. */
 const ROWS_PER_STATEMENT = 500;
@@ -55,6 +93,10 @@ const INSERT_COLUMNS = [
   'oss_error_code',
   'latency_ms',
   'dry_run',
+  'instance_id',
+  'seq',
+  'previous_hash',
+  'hash',
 ] as const satisfies ReadonlyArray<keyof AuditEventsTable>;
 
 /** SQLite's single-row INSERT in {@link INSERT_COLUMNS} order. */
@@ -65,9 +107,19 @@ const SQLITE_INSERT_SQL = `insert into "audit_events" (${INSERT_COLUMNS.map((c) 
  * schema, the queries and PostgreSQL's inserts; SQLite's inserts (the hot path: two events per
  * forwarded request) reuse one prepared single-row INSERT inside one better-sqlite3 transaction per
  * batch instead of compiling and preparing a fresh multi-row statement for every flush.
+ *
+ * Every insert appends its events to this instance's hash chain (src/audit/audit-chain.ts): inserts
+ * run one after another, each links its events after the chain's head and writes them in one
+ * transaction, so events are stored in the order they were chained. The head (last seq and hash) is
+ * read from the database at `migrate` and again after a failed write, so a restart — or a write whose
+ * outcome is unknown — continues the chain from what is really stored.
  */
-export class KyselyAuditStore implements AuditStore {
+export class KyselyAuditStore implements AuditStore, AuditChainSource {
   private sqliteInsert: ((rows: readonly SqliteRowValues[]) => void) | undefined;
+  /** The chain's last written event; undefined = read it from the database before the next write. */
+  private head: AuditChainHead | undefined;
+  /** The tail of the serialized writes (inserts and head loads). */
+  private writes: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly root: Kysely<AuditDatabase>,
@@ -77,6 +129,7 @@ export class KyselyAuditStore implements AuditStore {
     private readonly sqlite?: Database.Database,
     /** File databases: inserts run on this writer thread, off the request thread. */
     private readonly writer?: SqliteWriterThread,
+    readonly instanceId: string = 'default',
   ) {}
 
   private get db(): Kysely<AuditDatabase> {
@@ -87,6 +140,14 @@ export class KyselyAuditStore implements AuditStore {
   static open(url: string, options: KyselyAuditStoreOptions = {}): KyselyAuditStore {
     const target = parseDatabaseUrl(url, options.cwd);
     if (target.kind === 'sqlite') {
+      const instanceId = options.instanceId ?? 'default';
+      if (options.readOnly) {
+        const database = new Database(target.file, { readonly: true, fileMustExist: true });
+        database.pragma('busy_timeout = 5000');
+        const db = new Kysely<AuditDatabase>({ dialect: new SqliteDialect({ database }) });
+        const description = `sqlite:${target.file}`;
+        return new KyselyAuditStore(db, 'sqlite', description, undefined, database, undefined, instanceId);
+      }
       if (target.file !== ':memory:') {
         mkdirSync(dirname(target.file), { recursive: true });
       }
@@ -102,7 +163,15 @@ export class KyselyAuditStore implements AuditStore {
       const db = new Kysely<AuditDatabase>({ dialect: new SqliteDialect({ database }) });
       const writer =
         target.file === ':memory:' ? undefined : new SqliteWriterThread(target.file, SQLITE_INSERT_SQL);
-      return new KyselyAuditStore(db, 'sqlite', `sqlite:${target.file}`, undefined, database, writer);
+      return new KyselyAuditStore(
+        db,
+        'sqlite',
+        `sqlite:${target.file}`,
+        undefined,
+        database,
+        writer,
+        instanceId,
+      );
     }
     const pool = new pg.Pool({
       connectionString: target.connectionString,
@@ -116,7 +185,15 @@ export class KyselyAuditStore implements AuditStore {
     pool.on('error', onError);
     pool.on('connect', (client) => client.on('error', onError));
     const db = new Kysely<AuditDatabase>({ dialect: new PostgresDialect({ pool }) });
-    return new KyselyAuditStore(db, 'postgres', redactDatabaseUrl(target.connectionString), options.schema);
+    return new KyselyAuditStore(
+      db,
+      'postgres',
+      redactDatabaseUrl(target.connectionString),
+      options.schema,
+      undefined,
+      undefined,
+      options.instanceId ?? 'default',
+    );
   }
 
   async migrate(): Promise<void> {
@@ -131,24 +208,92 @@ export class KyselyAuditStore implements AuditStore {
     if (error) {
       throw error instanceof Error ? error : new Error('audit migration failed', { cause: error });
     }
+    // The chain continues from what is stored (a restart of this instance).
+    await this.serialized(async () => {
+      this.head = await this.loadHead();
+    });
   }
 
-  async insert(events: readonly AuditEvent[]): Promise<void> {
+  /** Appends the events to this instance's chain, in the order given, in one transaction. */
+  insert(events: readonly AuditEvent[]): Promise<void> {
+    return this.serialized(() => this.insertChained(events));
+  }
+
+  /**
+   * The last event this store wrote to its chain (after the writes already handed over), or
+   * undefined before the head is known: what the verifier checks the stored chain still reaches.
+   */
+  async writtenHead(): Promise<(AuditChainHead & { instanceId: string }) | undefined> {
+    await this.writes;
+    return this.head && this.head.seq > 0 ? { instanceId: this.instanceId, ...this.head } : undefined;
+  }
+
+  private serialized(work: () => Promise<void>): Promise<void> {
+    const run = this.writes.then(work);
+    this.writes = run.catch(() => undefined);
+    return run;
+  }
+
+  private async insertChained(events: readonly AuditEvent[]): Promise<void> {
     if (events.length === 0) {
       return;
     }
+    let head = this.head ?? (await this.loadHead());
+    const chained = events.map((event) => {
+      // Hashed as it is stored: with the bucket the store derives from the resource.
+      const bucket = event.bucket ?? bucketFromResource(event.resource);
+      const stored = bucket === event.bucket ? event : { ...event, bucket };
+      const chain = linkAuditEvent(stored, this.instanceId, head);
+      head = { seq: chain.seq, hash: chain.hash };
+      return { event: stored, chain };
+    });
+    try {
+      await this.write(chained);
+      this.head = head;
+    } catch (error) {
+      // The outcome is unknown (a commit may have happened): read the head again before the next write.
+      this.head = undefined;
+      throw error;
+    }
+  }
+
+  private async loadHead(): Promise<AuditChainHead> {
+    const last = await this.db
+      .selectFrom('audit_events')
+      .select(['seq', 'hash'])
+      .where('instance_id', '=', this.instanceId)
+      .orderBy('seq', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    const checkpoint = await this.db
+      .selectFrom('audit_chain_checkpoints')
+      .select(['seq', 'hash'])
+      .where('instance_id', '=', this.instanceId)
+      .orderBy('seq', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    const candidates = [last, checkpoint]
+      .filter((row) => row !== undefined && row.seq !== null && row.hash !== null)
+      .map((row) => ({ seq: Number(row!.seq), hash: row!.hash! }));
+    return candidates.reduce<AuditChainHead>((best, c) => (c.seq > best.seq ? c : best), {
+      seq: 0,
+      hash: GENESIS_HASH,
+    });
+  }
+
+  private async write(chained: ReadonlyArray<{ event: AuditEvent; chain: AuditChainLink }>): Promise<void> {
     if (this.writer) {
       // One transaction on the writer thread, rolled back as a whole on any error.
-      await this.writer.insert(events.map((e) => this.toSqliteValues(e)));
+      await this.writer.insert(chained.map((c) => this.toSqliteValues(c.event, c.chain)));
       return;
     }
     if (this.sqlite) {
       // In-memory database (not shareable with a thread): synchronous, all rows in one transaction.
-      const values = events.map((e) => this.toSqliteValues(e));
+      const values = chained.map((c) => this.toSqliteValues(c.event, c.chain));
       (this.sqliteInsert ??= this.prepareSqliteInsert(this.sqlite))(values);
       return;
     }
-    const rows = events.map((e) => this.toRow(e));
+    const rows = chained.map((c) => this.toRow(c.event, c.chain));
     await this.db.transaction().execute(async (trx) => {
       for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
         await trx
@@ -191,10 +336,95 @@ export class KyselyAuditStore implements AuditStore {
     }
     if (after !== undefined) {
       const t = after.time.toISOString();
-      q = q.where((eb) => eb.or([eb('time', '<', t), eb.and([eb('time', '=', t), eb('id', '<', after.id)])]));
+      // The row-value form seeks in the (time, id) indexes; `time < t or (time = t and id < …)` scans.
+      q = q.where((eb) => eb(eb.refTuple('time', 'id'), '<', eb.tuple(t, after.id)));
     }
     const rows = await q.orderBy('time', 'desc').orderBy('id', 'desc').limit(limit).execute();
     return rows.map((r) => this.fromRow(r));
+  }
+
+  async chainCheckpoints(): Promise<AuditChainCheckpoint[]> {
+    const rows = await this.db.selectFrom('audit_chain_checkpoints').selectAll().execute();
+    return rows.map((r) => fromCheckpointRow(r));
+  }
+
+  async chainedEvents(limit: number, after?: AuditChainPosition): Promise<ChainedAuditEvent[]> {
+    let q = this.db.selectFrom('audit_events').selectAll().where('instance_id', 'is not', null);
+    if (after !== undefined) {
+      q = q.where((eb) => eb(eb.refTuple('instance_id', 'seq'), '>', eb.tuple(after.instanceId, after.seq)));
+    }
+    const rows = await q.orderBy('instance_id').orderBy('seq').limit(limit).execute();
+    return rows.map((r) => this.fromRow(r) as ChainedAuditEvent);
+  }
+
+  async unchainedEventCount(): Promise<number> {
+    const row = await this.db
+      .selectFrom('audit_events')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('instance_id', 'is', null)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  /**
+   * Retention: removes the events older than `before`. Each chain is cut after its last event older
+   * than `before` (so it loses a prefix, never a middle), and that event's seq and hash are recorded
+   * first as the chain's checkpoint, which verification starts from. Deletes in short chunks.
+   */
+  async prune(before: Date, now: Date = new Date()): Promise<AuditPruneResult> {
+    const cutoff = before.toISOString();
+    const tips = await this.db
+      .selectFrom('audit_events')
+      .select((eb) => ['instance_id', eb.fn.max('seq').as('seq')])
+      .where('time', '<', cutoff)
+      .where('instance_id', 'is not', null)
+      .groupBy('instance_id')
+      .execute();
+    const checkpoints: AuditChainCheckpoint[] = [];
+    let deleted = 0;
+    for (const tip of tips) {
+      const instanceId = tip.instance_id!;
+      const seq = Number(tip.seq);
+      const last = await this.db
+        .selectFrom('audit_events')
+        .select('hash')
+        .where('instance_id', '=', instanceId)
+        .where('seq', '=', seq)
+        .executeTakeFirst();
+      if (!last?.hash) {
+        continue;
+      }
+      const checkpoint = { instanceId, seq, hash: last.hash, prunedAt: now };
+      await this.db
+        .insertInto('audit_chain_checkpoints')
+        .values({ instance_id: instanceId, seq, hash: last.hash, pruned_at: now.toISOString() })
+        .onConflict((oc) => oc.columns(['instance_id', 'seq']).doNothing())
+        .execute();
+      checkpoints.push(checkpoint);
+      deleted += await this.deleteInChunks((eb) =>
+        eb.and([eb('instance_id', '=', instanceId), eb('seq', '<=', seq)]),
+      );
+    }
+    // Events from before the chain existed have no chain to keep: older than `before` they just go.
+    deleted += await this.deleteInChunks((eb) =>
+      eb.and([eb('instance_id', 'is', null), eb('time', '<', cutoff)]),
+    );
+    return { deleted, checkpoints };
+  }
+
+  private async deleteInChunks(
+    where: (eb: ExpressionBuilder<AuditDatabase, 'audit_events'>) => Expression<SqlBool>,
+  ): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const chunk = this.db.selectFrom('audit_events').select('id').where(where).limit(PRUNE_CHUNK);
+      const result = await this.db.deleteFrom('audit_events').where('id', 'in', chunk).executeTakeFirst();
+      const n = Number(result.numDeletedRows);
+      total += n;
+      if (n < PRUNE_CHUNK) {
+        return total;
+      }
+    }
   }
 
   async ping(): Promise<void> {
@@ -220,7 +450,7 @@ export class KyselyAuditStore implements AuditStore {
   }
 
   /** The values of one SQLite row, in INSERT_COLUMNS order (same conversions as `toRow`). */
-  private toSqliteValues(e: AuditEvent): SqliteRowValues {
+  private toSqliteValues(e: AuditEvent, chain: AuditChainLink): SqliteRowValues {
     return [
       e.id,
       e.time.toISOString(),
@@ -243,10 +473,17 @@ export class KyselyAuditStore implements AuditStore {
       e.ossErrorCode ?? null,
       e.latencyMs ?? null,
       e.dryRun ? 1 : 0,
+      chain.instanceId,
+      chain.seq,
+      chain.previousHash,
+      chain.hash,
     ];
   }
 
-  private toRow(e: AuditEvent): Omit<Selectable<AuditEventsTable>, 'time'> & { time: string } {
+  private toRow(
+    e: AuditEvent,
+    chain: AuditChainLink,
+  ): Omit<Selectable<AuditEventsTable>, 'time' | 'seq'> & { time: string; seq: number } {
     return {
       id: e.id,
       time: e.time.toISOString(),
@@ -269,6 +506,10 @@ export class KyselyAuditStore implements AuditStore {
       oss_error_code: e.ossErrorCode ?? null,
       latency_ms: e.latencyMs ?? null,
       dry_run: this.dialect === 'postgres' ? e.dryRun : e.dryRun ? 1 : 0,
+      instance_id: chain.instanceId,
+      seq: chain.seq,
+      previous_hash: chain.previousHash,
+      hash: chain.hash,
     };
   }
 
@@ -322,6 +563,23 @@ export class KyselyAuditStore implements AuditStore {
     if (r.latency_ms !== null) {
       event.latencyMs = Number(r.latency_ms);
     }
+    if (r.instance_id !== null && r.seq !== null && r.hash !== null && r.previous_hash !== null) {
+      event.chain = {
+        instanceId: r.instance_id,
+        seq: Number(r.seq),
+        previousHash: r.previous_hash,
+        hash: r.hash,
+      };
+    }
     return event;
   }
+}
+
+function fromCheckpointRow(r: Selectable<AuditChainCheckpointsTable>): AuditChainCheckpoint {
+  return {
+    instanceId: r.instance_id,
+    seq: Number(r.seq),
+    hash: r.hash,
+    prunedAt: r.pruned_at instanceof Date ? r.pruned_at : new Date(r.pruned_at),
+  };
 }
