@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { deepFreeze } from './deep-freeze.js';
 import { checkEmulatorConfig, type EmulatorConfig } from './emulator.config.js';
 import { checkGatewayEnv, ConfigValidationError, type EnvSchema, type LogLevel } from './env.schema.js';
@@ -73,6 +74,12 @@ export interface AppConfig {
     readonly maxQueue?: number;
     /** Longest retry backoff while the store is down (default 30 s). */
     readonly retryMaxDelayMs?: number;
+    /** This instance's hash chain (`GATEWAY_INSTANCE_ID`; default `<hostname>:<PORT>`). */
+    readonly instanceId: string;
+    /** `AUDIT_RETENTION_DAYS`: events older than this are pruned; undefined = kept forever. */
+    readonly retentionDays?: number;
+    /** `AUDIT_PRUNE_INTERVAL_MS`: how often retention prunes. */
+    readonly pruneIntervalMs: number;
   };
   /** Embedded mode only: the in-process emulator's `EMULATOR_*` settings. */
   readonly emulator?: EmulatorConfig;
@@ -202,6 +209,9 @@ export function buildAppConfig(
       batchSize: env.AUDIT_BATCH_SIZE,
       maxQueue: env.AUDIT_MAX_QUEUE,
       retryMaxDelayMs: env.AUDIT_RETRY_MAX_DELAY_MS,
+      instanceId: env.GATEWAY_INSTANCE_ID ?? `${hostname()}:${env.PORT}`.slice(0, 128),
+      ...(env.AUDIT_RETENTION_DAYS !== undefined ? { retentionDays: env.AUDIT_RETENTION_DAYS } : {}),
+      pruneIntervalMs: env.AUDIT_PRUNE_INTERVAL_MS,
     },
     ...(emulator ? { emulator: emulator.config } : {}),
     rawEnv: { ...raw },
