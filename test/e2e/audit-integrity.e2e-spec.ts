@@ -17,6 +17,7 @@ import { runAuditVerify } from '../../scripts/audit-verify.js';
 import { decisionInput, storedEvent } from '../../src/audit/__fixtures__/audit-events.js';
 import { resolvePostgresTestUrl } from '../../src/audit/__fixtures__/postgres-test-schema.js';
 import { AuditIntegrityService } from '../../src/audit/audit-integrity.service.js';
+import { AuditService } from '../../src/audit/audit.service.js';
 import { AUDIT_STORE, type AuditStore } from '../../src/audit/store/audit-store.js';
 import {
   policy,
@@ -281,6 +282,8 @@ describe.each(backends)('audit integrity on $name', (backend) => {
       const a = await start('gw-a');
       const b = await start('gw-b');
       await Promise.all([traffic(a, 6), traffic(b, 6)]);
+      // Reads are audited in batches: what each instance has recorded is in the store now.
+      await Promise.all([a, b].map((app) => app.app.get(AuditService).flush()));
 
       for (const app of [a, b]) {
         const report = await verifyRest(app);
