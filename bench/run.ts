@@ -20,6 +20,8 @@ export interface BenchResult {
   /** CPU time of the serving process per request, and above the forwarder's, µs. */
   cpuUsPerRequest?: number;
   addedCpuOverForwarderUs?: number;
+  /** Storage per stored row (the audit store), bytes. */
+  bytesPerEvent?: number;
   baseline?: string;
   baselineOpsPerSec?: number;
   ratio?: number;
@@ -75,6 +77,7 @@ export function formatTable(rows: Array<BenchResult & { suite: string }>): strin
     ['+p50 vs floor', (r) => signed(r.addedP50OverFloorUs)],
     ['CPU µs/req', (r) => fmt(r.cpuUsPerRequest)],
     ['+CPU vs fwd', (r) => signed(r.addedCpuOverForwarderUs)],
+    ['bytes/event', (r) => fmt(r.bytesPerEvent)],
     ['baseline ops/s', (r) => (r.baseline ? `${fmt(r.baselineOpsPerSec)} (${r.baseline})` : '')],
     ['ratio', (r) => (r.ratio === undefined ? '' : fmt(r.ratio, 2))],
   ];
@@ -100,6 +103,7 @@ async function main(): Promise<void> {
     optionalSuite('oss', './oss.bench.js', 'runOssBench'),
     optionalSuite('emulator', './emulator.bench.js', 'runEmulatorBench'),
     optionalSuite('ram', './ram.bench.js', 'runRamBench'),
+    optionalSuite('audit-store', './audit-store.bench.js', 'runAuditStoreBench'),
   ]);
   const suites: Suite[] = [
     ...candidates.filter((s): s is Suite => s !== undefined),

@@ -94,7 +94,7 @@ function addClientRequestId(): Migration {
 
 /**
  * The hash chain (DESIGN §10): each event's instance, its sequence number in that instance's chain,
- * the previous event's hash and its own. Nullable, so events from before it need no rewrite (they
+ * the previous event's hash and its own (sha-256, stored as 32 bytes). Nullable, so events from before it need no rewrite (they
  * are reported as unchained). `(instance_id, seq)` is unique: it is the chain's order, the head
  * lookup at start-up and the verifier's walk. Checkpoints record what retention pruned.
  */
@@ -107,8 +107,10 @@ function addHashChain(dialect: SqlDialectName): Migration {
         .alterTable('audit_events')
         .addColumn('seq', pg ? 'bigint' : 'integer')
         .execute();
-      await db.schema.alterTable('audit_events').addColumn('previous_hash', 'char(64)').execute();
-      await db.schema.alterTable('audit_events').addColumn('hash', 'char(64)').execute();
+      // 32 raw bytes each (the API shows them as hex): half the size of the hex text, on every row.
+      const bytes = pg ? 'bytea' : 'blob';
+      await db.schema.alterTable('audit_events').addColumn('previous_hash', bytes).execute();
+      await db.schema.alterTable('audit_events').addColumn('hash', bytes).execute();
       await db.schema
         .createIndex('audit_events_instance_seq_idx')
         .on('audit_events')
@@ -134,6 +136,28 @@ function addHashChain(dialect: SqlDialectName): Migration {
   };
 }
 
+/**
+ * Combined filters: with one index per column, `principal = ? and bucket = ? and action = ?` walks
+ * every event of the principal newest-first to find the few that also match the bucket and action
+ * (158 ms at 1M events on SQLite). One index on the three, ending in the page order, makes that — and
+ * principal + bucket — a seek. Other pairs are less selective than their best single column (an
+ * action or a principal alone matches a large share), so the single-column indexes serve them.
+ */
+function addCombinedFilterIndex(): Migration {
+  return {
+    async up(db: Kysely<any>): Promise<void> {
+      await db.schema
+        .createIndex('audit_events_principal_bucket_action_time_idx')
+        .on('audit_events')
+        .columns(['principal', 'bucket', 'action', 'time', 'id'])
+        .execute();
+    },
+    async down(db: Kysely<any>): Promise<void> {
+      await db.schema.dropIndex('audit_events_principal_bucket_action_time_idx').execute();
+    },
+  };
+}
+
 /** The audit store's migrations, in code (no files to ship); names sort in the order they apply. */
 export class AuditMigrationProvider implements MigrationProvider {
   constructor(private readonly dialect: SqlDialectName) {}
@@ -144,6 +168,7 @@ export class AuditMigrationProvider implements MigrationProvider {
       '2025-02-01-0002-drop-audit-events-decision-index': dropDecisionIndex(),
       '2025-03-01-0003-add-audit-events-client-request-id': addClientRequestId(),
       '2025-04-01-0004-add-audit-events-hash-chain': addHashChain(this.dialect),
+      '2025-04-01-0005-add-audit-events-combined-filter-index': addCombinedFilterIndex(),
     });
   }
 }

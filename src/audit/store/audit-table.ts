@@ -31,8 +31,9 @@ export interface AuditEventsTable {
   instance_id: string | null;
   /** PostgreSQL bigint (read as a string), SQLite integer. */
   seq: ColumnType<string | number | null, number | null, never>;
-  previous_hash: string | null;
-  hash: string | null;
+  /** sha-256, 32 bytes (SQLite blob, PostgreSQL bytea). */
+  previous_hash: Buffer | null;
+  hash: Buffer | null;
 }
 
 /** What retention pruned from a chain: its last pruned event. */

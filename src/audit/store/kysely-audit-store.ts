@@ -99,8 +99,11 @@ const INSERT_COLUMNS = [
   'hash',
 ] as const satisfies ReadonlyArray<keyof AuditEventsTable>;
 
+/** Stored as 32 raw bytes, handed over as hex (rows cross to the writer thread as JSON). */
+const HASH_COLUMNS: ReadonlySet<string> = new Set(['previous_hash', 'hash']);
+
 /** SQLite's single-row INSERT in {@link INSERT_COLUMNS} order. */
-const SQLITE_INSERT_SQL = `insert into "audit_events" (${INSERT_COLUMNS.map((c) => `"${c}"`).join(', ')}) values (${INSERT_COLUMNS.map(() => '?').join(', ')})`;
+const SQLITE_INSERT_SQL = `insert into "audit_events" (${INSERT_COLUMNS.map((c) => `"${c}"`).join(', ')}) values (${INSERT_COLUMNS.map((c) => (HASH_COLUMNS.has(c) ? 'unhex(?)' : '?')).join(', ')})`;
 
 /**
  * The audit store on Kysely: SQLite (better-sqlite3, WAL) or PostgreSQL (pg Pool). Kysely builds the
@@ -272,9 +275,13 @@ export class KyselyAuditStore implements AuditStore, AuditChainSource {
       .orderBy('seq', 'desc')
       .limit(1)
       .executeTakeFirst();
-    const candidates = [last, checkpoint]
-      .filter((row) => row !== undefined && row.seq !== null && row.hash !== null)
-      .map((row) => ({ seq: Number(row!.seq), hash: row!.hash! }));
+    const candidates: AuditChainHead[] = [];
+    if (last && last.seq !== null && last.hash !== null) {
+      candidates.push({ seq: Number(last.seq), hash: hex(last.hash) });
+    }
+    if (checkpoint) {
+      candidates.push({ seq: Number(checkpoint.seq), hash: checkpoint.hash });
+    }
     return candidates.reduce<AuditChainHead>((best, c) => (c.seq > best.seq ? c : best), {
       seq: 0,
       hash: GENESIS_HASH,
@@ -394,10 +401,10 @@ export class KyselyAuditStore implements AuditStore, AuditChainSource {
       if (!last?.hash) {
         continue;
       }
-      const checkpoint = { instanceId, seq, hash: last.hash, prunedAt: now };
+      const checkpoint = { instanceId, seq, hash: hex(last.hash), prunedAt: now };
       await this.db
         .insertInto('audit_chain_checkpoints')
-        .values({ instance_id: instanceId, seq, hash: last.hash, pruned_at: now.toISOString() })
+        .values({ instance_id: instanceId, seq, hash: checkpoint.hash, pruned_at: now.toISOString() })
         .onConflict((oc) => oc.columns(['instance_id', 'seq']).doNothing())
         .execute();
       checkpoints.push(checkpoint);
@@ -508,8 +515,8 @@ export class KyselyAuditStore implements AuditStore, AuditChainSource {
       dry_run: this.dialect === 'postgres' ? e.dryRun : e.dryRun ? 1 : 0,
       instance_id: chain.instanceId,
       seq: chain.seq,
-      previous_hash: chain.previousHash,
-      hash: chain.hash,
+      previous_hash: Buffer.from(chain.previousHash, 'hex'),
+      hash: Buffer.from(chain.hash, 'hex'),
     };
   }
 
@@ -567,12 +574,17 @@ export class KyselyAuditStore implements AuditStore, AuditChainSource {
       event.chain = {
         instanceId: r.instance_id,
         seq: Number(r.seq),
-        previousHash: r.previous_hash,
-        hash: r.hash,
+        previousHash: hex(r.previous_hash),
+        hash: hex(r.hash),
       };
     }
     return event;
   }
+}
+
+/** A stored hash (32 bytes) as the 64 lowercase hex digits the chain works with. */
+function hex(bytes: Buffer | Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 }
 
 function fromCheckpointRow(r: Selectable<AuditChainCheckpointsTable>): AuditChainCheckpoint {
