@@ -57,10 +57,13 @@ function* generate(count: number): Generator<AuditEvent> {
   const start = Date.parse('2025-01-01T00:00:00.000Z');
   let ms = start;
   const ids = new AuditEventIdGenerator(() => ms);
+  // mulberry32: independent draws (a plain LCG's low bits would correlate principal, bucket and action).
   let seed = 42;
   const next = (n: number): number => {
-    seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
-    return seed % n;
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4_294_967_296) * n);
   };
   for (let i = 0; i < count; i += 1) {
     ms = start + Math.floor(i / 3);

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash as oneShotHash } from 'node:crypto';
 import type { AuditEvent } from './audit-event.js';
 
 /*
@@ -55,36 +55,10 @@ export interface AuditChainCheckpoint {
 /** An event with its place in a chain, as read back from the store. */
 export type ChainedAuditEvent = AuditEvent & { chain: AuditChainLink };
 
-const EVENT_KEYS = [
-  'action',
-  'bucket',
-  'clientRequestId',
-  'decision',
-  'dryRun',
-  'id',
-  'instanceId',
-  'keyId',
-  'kind',
-  'latencyMs',
-  'matchedStatements',
-  'operation',
-  'ossErrorCode',
-  'ossRequestId',
-  'outcomeStatus',
-  'principal',
-  'requestId',
-  'resource',
-  'seq',
-  'sourceIp',
-  'time',
-  'transport',
-  'userAgent',
-] as const;
-
 /** The generic canonical JSON of a JSON-like value (see the header); `undefined` for values left out. */
 export function canonicalJson(value: unknown): string | undefined {
   if (typeof value === 'string') {
-    return JSON.stringify(wellFormed(value));
+    return jsonString(value);
   }
   if (typeof value === 'number') {
     return Number.isFinite(value) ? JSON.stringify(value) : undefined;
@@ -103,7 +77,7 @@ export function canonicalJson(value: unknown): string | undefined {
     for (const key of Object.keys(value).sort(compareCodeUnits)) {
       const text = canonicalJson((value as Record<string, unknown>)[key]);
       if (text !== undefined) {
-        parts.push(`${JSON.stringify(key)}:${text}`);
+        parts.push(`${jsonString(key)}:${text}`);
       }
     }
     return `{${parts.join(',')}}`;
@@ -114,7 +88,52 @@ export function canonicalJson(value: unknown): string | undefined {
 
 /** Lone surrogates → U+FFFD (`String.prototype.toWellFormed`, Node 20; not yet in TypeScript's lib). */
 function wellFormed(value: string): string {
-  return (value as string & { toWellFormed(): string }).toWellFormed();
+  const s = value as string & { isWellFormed(): boolean; toWellFormed(): string };
+  return s.isWellFormed() ? value : s.toWellFormed();
+}
+
+/** Printable ASCII without `"` and `\`: JSON.stringify would write it unchanged between quotes. */
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+/** The canonical JSON string: JSON.stringify's escaping of the well-formed string. */
+function jsonString(value: string): string {
+  return PLAIN.test(value) ? `"${value}"` : JSON.stringify(wellFormed(value));
+}
+
+/** A matched statement of the usual shape, written without sorting its keys; other shapes: undefined. */
+function statementJson(s: unknown): string | undefined {
+  if (typeof s !== 'object' || s === null) {
+    return undefined;
+  }
+  const { effect, policy, sid, statement } = s as Record<string, unknown>;
+  const keys = Object.keys(s).length;
+  if (
+    typeof effect !== 'string' ||
+    typeof policy !== 'string' ||
+    typeof statement !== 'number' ||
+    !Number.isFinite(statement) ||
+    (sid !== undefined && typeof sid !== 'string') ||
+    keys !== ('sid' in s ? 4 : 3)
+  ) {
+    return undefined;
+  }
+  const sidPart = sid === undefined ? '' : `,"sid":${jsonString(sid)}`;
+  return `{"effect":${jsonString(effect)},"policy":${jsonString(policy)}${sidPart},"statement":${JSON.stringify(statement)}}`;
+}
+
+function statementsJson(value: unknown): string | undefined {
+  if (!Array.isArray(value)) {
+    return canonicalJson(value);
+  }
+  const parts: string[] = [];
+  for (const item of value) {
+    const text = statementJson(item);
+    if (text === undefined) {
+      return canonicalJson(value);
+    }
+    parts.push(text);
+  }
+  return `[${parts.join(',')}]`;
 }
 
 function compareCodeUnits(a: string, b: string): number {
@@ -127,38 +146,50 @@ function compareCodeUnits(a: string, b: string): number {
  * runs for every event written).
  */
 export function canonicalAuditEventJson(event: AuditEvent, instanceId: string, seq: number): string {
-  let out = '{';
-  let first = true;
-  for (const key of EVENT_KEYS) {
-    const value =
-      key === 'instanceId'
-        ? instanceId
-        : key === 'seq'
-          ? seq
-          : key === 'time'
-            ? event.time.toISOString()
-            : event[key];
-    let text: string | undefined;
-    if (typeof value === 'string') {
-      text = JSON.stringify(wellFormed(value));
-    } else if (typeof value === 'number') {
-      text = Number.isFinite(value) ? JSON.stringify(value) : undefined;
-    } else if (typeof value === 'boolean') {
-      text = value ? 'true' : 'false';
-    } else if (value !== undefined) {
-      text = canonicalJson(value);
-    }
-    if (text !== undefined) {
-      out += first ? `"${key}":${text}` : `,"${key}":${text}`;
-      first = false;
-    }
-  }
+  // Unrolled, keys in sorted order; each `str`/`num` part is `,"key":value` or '' when absent.
+  const out =
+    `{"action":${jsonString(event.action)}` +
+    str('bucket', event.bucket) +
+    str('clientRequestId', event.clientRequestId) +
+    str('decision', event.decision) +
+    `,"dryRun":${event.dryRun ? 'true' : 'false'}` +
+    `,"id":${jsonString(event.id)}` +
+    `,"instanceId":${jsonString(instanceId)}` +
+    str('keyId', event.keyId) +
+    `,"kind":${jsonString(event.kind)}` +
+    num('latencyMs', event.latencyMs) +
+    statements(event.matchedStatements) +
+    str('operation', event.operation) +
+    str('ossErrorCode', event.ossErrorCode) +
+    str('ossRequestId', event.ossRequestId) +
+    num('outcomeStatus', event.outcomeStatus) +
+    str('principal', event.principal) +
+    `,"requestId":${jsonString(event.requestId)}` +
+    `,"resource":${jsonString(event.resource)}` +
+    num('seq', seq) +
+    str('sourceIp', event.sourceIp) +
+    `,"time":"${event.time.toISOString()}"` +
+    `,"transport":${jsonString(event.transport)}` +
+    str('userAgent', event.userAgent);
   return `${out}}`;
 }
 
-/** hex(sha256(previousHash ‖ canonical)). */
+function str(key: string, value: string | null | undefined): string {
+  return typeof value === 'string' ? `,"${key}":${jsonString(value)}` : '';
+}
+
+function num(key: string, value: number | null | undefined): string {
+  return typeof value === 'number' && Number.isFinite(value) ? `,"${key}":${JSON.stringify(value)}` : '';
+}
+
+function statements(value: unknown): string {
+  const text = value === undefined || value === null ? undefined : statementsJson(value);
+  return text === undefined ? '' : `,"matchedStatements":${text}`;
+}
+
+/** hex(sha256(previousHash ‖ canonical)), UTF-8 (the previous hash is ASCII hex). */
 export function chainHash(previousHash: string, canonical: string): string {
-  return createHash('sha256').update(previousHash, 'latin1').update(canonical, 'utf8').digest('hex');
+  return oneShotHash('sha256', previousHash + canonical, 'hex');
 }
 
 /** The link of `event` after `head` in `instanceId`'s chain. */

@@ -1,7 +1,14 @@
 import { Readable } from 'node:stream';
 import { Controller, Get, Headers, StreamableFile } from '@nestjs/common';
 import { Query } from '../request/nest/input.decorators.js';
-import { ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import {
+  ApiExtraModels,
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import { RequiresAction } from '../auth/decorators/requires-action.decorator.js';
 import { GatewayAction } from '../auth/ram/actions.js';
 import type { AuditEvent } from './audit-event.js';
@@ -13,7 +20,7 @@ import {
 } from './audit-event.mapper.js';
 import { AuditIntegrityService } from './audit-integrity.service.js';
 import { AuditService } from './audit.service.js';
-import { AuditEventPage } from './dto/audit-event.type.js';
+import { AuditEventPage, AuditEventType } from './dto/audit-event.type.js';
 import { AuditVerificationType } from './dto/audit-verification.type.js';
 import { ListAuditEventsQuery } from './dto/list-audit-events.query.js';
 
@@ -70,11 +77,14 @@ export class AuditController {
     required: false,
     description: '`application/x-ndjson` streams every matching event, one per line.',
   })
-  @ApiProduces('application/json', NDJSON)
+  @ApiExtraModels(AuditEventPage, AuditEventType)
   @ApiOkResponse({
-    type: AuditEventPage,
     description:
-      'One page of events, newest first, and the cursor of the next (`application/x-ndjson`: one `AuditEvent` per line).',
+      'One page of events, newest first, and the cursor of the next; as `application/x-ndjson`, one `AuditEvent` per line.',
+    content: {
+      'application/json': { schema: { $ref: getSchemaPath(AuditEventPage) } },
+      [NDJSON]: { schema: { $ref: getSchemaPath(AuditEventType) } },
+    },
   })
   async list(
     @Query() query: ListAuditEventsQuery,

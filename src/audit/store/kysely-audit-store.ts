@@ -317,17 +317,18 @@ export class KyselyAuditStore implements AuditStore, AuditChainSource {
     after?: AuditCursorPosition,
   ): Promise<AuditEvent[]> {
     let q = this.db.selectFrom('audit_events').selectAll();
+    const column = this.filterColumns(filter);
     if (filter.principal !== undefined) {
-      q = q.where('principal', '=', filter.principal);
+      q = q.where(column('principal'), '=', filter.principal);
     }
     if (filter.action !== undefined) {
-      q = q.where('action', '=', filter.action);
+      q = q.where(column('action'), '=', filter.action);
     }
     if (filter.decision !== undefined) {
       q = q.where('decision', '=', filter.decision);
     }
     if (filter.bucket !== undefined) {
-      q = q.where('bucket', '=', filter.bucket);
+      q = q.where(column('bucket'), '=', filter.bucket);
     }
     if (filter.kind !== undefined) {
       q = q.where('kind', '=', filter.kind);
@@ -348,6 +349,37 @@ export class KyselyAuditStore implements AuditStore, AuditChainSource {
     }
     const rows = await q.orderBy('time', 'desc').orderBy('id', 'desc').limit(limit).execute();
     return rows.map((r) => this.fromRow(r));
+  }
+
+  /**
+   * SQLite picks an index without statistics, and for `bucket = ? and action = ?` it may walk the
+   * action index (a sixth of all events) instead of the bucket's (1 in 200): 200 ms at 1M events. The
+   * columns whose index should not lead are written `+column` (SQLite's documented way to take a term
+   * out of index selection; it still filters): the request id, then principal + bucket (their
+   * combined index, with the action), then the bucket, then the principal lead. PostgreSQL plans from
+   * its statistics.
+   */
+  private filterColumns(
+    filter: AuditEventQueryFilter,
+  ): (
+    name: 'principal' | 'action' | 'bucket',
+  ) => Expression<string | null> | 'principal' | 'action' | 'bucket' {
+    if (this.dialect !== 'sqlite') {
+      return (name) => name;
+    }
+    const led = new Set<string>();
+    if (filter.requestId !== undefined) {
+      // request_id leads; the rest only filter.
+    } else if (filter.principal !== undefined && filter.bucket !== undefined) {
+      led.add('principal').add('bucket').add('action');
+    } else if (filter.bucket !== undefined) {
+      led.add('bucket');
+    } else if (filter.principal !== undefined) {
+      led.add('principal');
+    } else {
+      led.add('action');
+    }
+    return (name) => (led.has(name) ? name : sql<string | null>`+${sql.ref(name)}`);
   }
 
   async chainCheckpoints(): Promise<AuditChainCheckpoint[]> {
