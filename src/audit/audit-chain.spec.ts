@@ -255,4 +255,21 @@ describe(verifyAuditChains.name, () => {
       ['c', 1, 0],
     ]);
   });
+
+  it('verifies again from the newer checkpoint when a prune ran during the walk', async () => {
+    const events = chain('a', 6);
+    let reads = 0;
+    const checkpoint = { instanceId: 'a', seq: 3, hash: events[2].chain.hash, prunedAt: new Date() };
+    const racing: AuditChainSource = {
+      // The first read sees no checkpoint; the prune then removes seq 1..3 and records one.
+      chainCheckpoints: () => Promise.resolve(reads++ === 0 ? [] : [checkpoint]),
+      unchainedEventCount: () => Promise.resolve(0),
+      chainedEvents: (limit, after) => source(events.slice(3)).chainedEvents(limit, after),
+    };
+    expect(await verifyAuditChains(racing)).toMatchObject({ valid: true, eventsVerified: 3 });
+    // Without a newer checkpoint the deletion stands.
+    expect((await verifyAuditChains(source(events.slice(3)))).firstFailure).toMatchObject({
+      reason: 'missing-seq',
+    });
+  });
 });

@@ -268,6 +268,8 @@ export interface VerifyAuditChainsOptions {
    */
   knownHead?: { instanceId: string; seq: number; hash: string };
   now?: () => Date;
+  /** Internal: the second pass after a prune that ran during the first. */
+  isRetry?: boolean;
 }
 
 /** One chain's walk: feed its events in seq order, then finish. */
@@ -431,6 +433,14 @@ export async function verifyAuditChains(
     })
     .sort((a, b) => compareCodeUnits(a.instanceId, b.instanceId));
   const firstFailure = chains.find((c) => c.failure)?.failure ?? null;
+  if (chains.some((c) => c.failure?.reason === 'missing-seq') && !options.isRetry) {
+    // A prune that ran meanwhile removes events after the checkpoints read at the start: if it
+    // recorded newer checkpoints, verify again from them once.
+    const now = await source.chainCheckpoints();
+    if (now.some((c) => c.seq > (checkpoints.get(c.instanceId)?.seq ?? 0))) {
+      return verifyAuditChains(source, { ...options, isRetry: true });
+    }
+  }
   return {
     valid: firstFailure === null,
     verifiedAt,
