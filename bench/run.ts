@@ -25,6 +25,8 @@ export interface BenchResult {
   p99Ms?: number;
   addedP50Ms?: number;
   addedP99Ms?: number;
+  /** Storage per stored row (the audit store), bytes. */
+  bytesPerEvent?: number;
   baseline?: string;
   baselineOpsPerSec?: number;
   ratio?: number;
@@ -84,6 +86,7 @@ export function formatTable(rows: Array<BenchResult & { suite: string }>): strin
     ['+p99 ms', (r) => (r.addedP99Ms === undefined ? '' : `+${fmt(r.addedP99Ms, 2)}`)],
     ['CPU µs/req', (r) => fmt(r.cpuUsPerRequest)],
     ['+CPU vs fwd', (r) => signed(r.addedCpuOverForwarderUs)],
+    ['bytes/event', (r) => fmt(r.bytesPerEvent)],
     ['baseline ops/s', (r) => (r.baseline ? `${fmt(r.baselineOpsPerSec)} (${r.baseline})` : '')],
     ['ratio', (r) => (r.ratio === undefined ? '' : fmt(r.ratio, 2))],
   ];
@@ -110,6 +113,7 @@ async function main(): Promise<void> {
     optionalSuite('emulator', './emulator.bench.js', 'runEmulatorBench'),
     optionalSuite('ram', './ram.bench.js', 'runRamBench'),
     optionalSuite('audit-durability', './audit-durability.bench.js', 'runAuditDurabilityBench'),
+    optionalSuite('audit-store', './audit-store.bench.js', 'runAuditStoreBench'),
   ]);
   const suites: Suite[] = [
     ...candidates.filter((s): s is Suite => s !== undefined),

@@ -3,6 +3,14 @@ import type { AuthorizationDecision, PolicyEffect } from '../auth/dto/authorizat
 import type { AuditEventKind, AuditTransport } from './dto/audit-enums.js';
 import type { AuditEventFilter } from './dto/audit-event-filter.input.js';
 import { AuditEventPage, AuditEventType, AuditMatchedStatementType } from './dto/audit-event.type.js';
+import type { AuditChainFailure, AuditVerificationReport } from './audit-chain.js';
+import {
+  AuditChainCheckpointType,
+  type AuditChainFailureReason,
+  AuditChainFailureType,
+  AuditChainType,
+  AuditVerificationType,
+} from './dto/audit-verification.type.js';
 
 /** API filter (either transport) → service filter. */
 export function toAuditQueryFilter(filter: AuditEventFilter | undefined): AuditEventQueryFilter {
@@ -72,12 +80,55 @@ export function toAuditEventType(event: AuditEvent): AuditEventType {
     ossErrorCode: event.ossErrorCode,
     latencyMs: event.latencyMs,
     repeats: event.repeats,
+    instanceId: event.chain?.instanceId,
+    seq: event.chain?.seq,
+    previousHash: event.chain?.previousHash,
+    hash: event.chain?.hash,
   };
   for (const [key, value] of Object.entries(optional)) {
     if (value !== undefined) {
       Object.assign(view, { [key]: value });
     }
   }
+  return view;
+}
+
+/** Verification report → API view (REST body and GraphQL object alike). */
+export function toAuditVerificationType(report: AuditVerificationReport): AuditVerificationType {
+  const failure = (f: AuditChainFailure): AuditChainFailureType =>
+    Object.assign(new AuditChainFailureType(), f, { reason: f.reason as AuditChainFailureReason });
+  const view = new AuditVerificationType();
+  view.valid = report.valid;
+  view.verifiedAt = report.verifiedAt;
+  view.eventsVerified = report.eventsVerified;
+  view.unchainedEvents = report.unchainedEvents;
+  view.chains = report.chains.map((c) => {
+    const chain = new AuditChainType();
+    chain.instanceId = c.instanceId;
+    chain.valid = c.failure === undefined;
+    chain.events = c.events;
+    if (c.firstSeq !== undefined) {
+      chain.firstSeq = c.firstSeq;
+    }
+    if (c.lastSeq !== undefined) {
+      chain.lastSeq = c.lastSeq;
+    }
+    if (c.headHash !== undefined) {
+      chain.headHash = c.headHash;
+    }
+    if (c.checkpoint) {
+      chain.checkpoint = Object.assign(new AuditChainCheckpointType(), {
+        seq: c.checkpoint.seq,
+        hash: c.checkpoint.hash,
+        prunedAt: c.checkpoint.prunedAt,
+      });
+    }
+    if (c.failure) {
+      chain.failure = failure(c.failure);
+    }
+    return chain;
+  });
+  view.firstFailure = report.firstFailure ? failure(report.firstFailure) : null;
   return view;
 }
 

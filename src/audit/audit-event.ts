@@ -1,4 +1,5 @@
 import { isValidBucketName } from '../oss/limits.js';
+import type { AuditChainLink } from './audit-chain.js';
 
 /** One statement that decided an authorization decision (mirrors the RAM engine's decision). */
 export interface AuditMatchedStatement {
@@ -50,6 +51,8 @@ export interface AuditEventInput {
 export interface AuditEvent extends AuditEventInput {
   id: string;
   bucket?: string;
+  /** Its place in its instance's hash chain: set by the store when it writes the event. */
+  chain?: AuditChainLink;
 }
 
 /** Filters of `AuditService.query`; every given field must match (AND). */

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { deepFreeze } from './deep-freeze.js';
 import { checkEmulatorConfig, type EmulatorConfig } from './emulator.config.js';
 import { checkGatewayEnv, ConfigValidationError, type EnvSchema, type LogLevel } from './env.schema.js';
@@ -79,6 +80,12 @@ export interface AppConfig {
     readonly maxQueue?: number;
     /** Longest retry backoff while the store is down (default 30 s). */
     readonly retryMaxDelayMs?: number;
+    /** This instance's hash chain (`GATEWAY_INSTANCE_ID`; default `<hostname>:<PORT>`). */
+    readonly instanceId: string;
+    /** `AUDIT_RETENTION_DAYS`: events older than this are pruned; undefined = kept forever. */
+    readonly retentionDays?: number;
+    /** `AUDIT_PRUNE_INTERVAL_MS`: how often retention prunes. */
+    readonly pruneIntervalMs: number;
   };
   /** The progress sampler and rule health (DESIGN.md §11). */
   readonly fleet: {
@@ -221,6 +228,9 @@ export function buildAppConfig(
       batchSize: env.AUDIT_BATCH_SIZE,
       maxQueue: env.AUDIT_MAX_QUEUE,
       retryMaxDelayMs: env.AUDIT_RETRY_MAX_DELAY_MS,
+      instanceId: env.GATEWAY_INSTANCE_ID ?? `${hostname()}:${env.PORT}`.slice(0, 128),
+      ...(env.AUDIT_RETENTION_DAYS !== undefined ? { retentionDays: env.AUDIT_RETENTION_DAYS } : {}),
+      pruneIntervalMs: env.AUDIT_PRUNE_INTERVAL_MS,
     },
     fleet: {
       sampleIntervalSeconds: env.GATEWAY_SAMPLE_INTERVAL_SECONDS ?? (mode === 'embedded' ? 5 : 60),

@@ -184,6 +184,14 @@ export class EnvSchema {
   @IsOptional() @Transform(toInt) @IsInt() @Min(60) @Max(30 * 86_400) GATEWAY_STALL_AFTER_SECONDS = 1_800;
   /** A rule (without RTC) whose new objects are further behind than this is lagging. */
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(30 * 86_400) GATEWAY_LAG_THRESHOLD_SECONDS = 900;
+  /** This instance's audit hash chain (DESIGN.md §10); default `<hostname>:<PORT>`, the same after a restart. */
+  @IsOptional()
+  @Matches(/^[\w.:@/-]{1,128}$/, { message: 'must be 1 to 128 letters, digits, _ . : @ / or -' })
+  GATEWAY_INSTANCE_ID?: string;
+  /** Audit events older than this many days are pruned (each chain keeps a checkpoint); unset = kept forever. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(36_500) AUDIT_RETENTION_DAYS?: number;
+  /** How often retention prunes (when AUDIT_RETENTION_DAYS is set). */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1_000) @Max(86_400_000) AUDIT_PRUNE_INTERVAL_MS = 3_600_000;
 }
 
 /**

@@ -123,4 +123,32 @@ describe('the benches in quick mode', () => {
     // And each round says what the flood was answered
     expect(stderr).toMatch(/round 1\/1: alone \d+ req\/s .* flood answers: /);
   }, 240_000);
+
+  it('audit-store: insert rate, bytes per event, the pages and the verification rate, on both stores', async () => {
+    const { stdout } = await bench('audit-store');
+
+    // Then the table has a row per measurement and store, each with a number in its column
+    const lines = stdout.trim().split('\n');
+    expect(lines[0].split(/\s{2,}/)).toEqual(['suite', 'benchmark', 'ops/s', 'ms', 'bytes/event', 'ratio']);
+    const rows = tableRows(lines);
+    const number = /^[\d,]+(\.\d+)?$/;
+    for (const store of ['SQLite', 'PostgreSQL']) {
+      const names = [...rows.keys()].filter((n) => n.startsWith(`${store}: `));
+      expect(names).toEqual(
+        expect.arrayContaining([
+          `${store}: insert 20,000 events (chained), events/s`,
+          `${store}: bytes per event`,
+          `${store}: first page (50)`,
+          `${store}: deep page, 19,800 deep, (time, id) < (?, ?)`,
+          `${store}: verify every chain, events/s`,
+        ]),
+      );
+      expect(names.some((n) => /: filtered page, principal \+ bucket \+ action \(\d+ match\)$/.test(n))).toBe(
+        true,
+      );
+      for (const name of names) {
+        expect(rows.get(name)!.filter(Boolean)).toEqual([expect.stringMatching(number)]);
+      }
+    }
+  }, 240_000);
 });

@@ -219,6 +219,14 @@ const ROWS: MatrixRow[] = [
     expectAllowed: (res) => expect(restOk(res, 200)).toMatchObject({ items: expect.any(Array) }),
   },
   {
+    route: 'GET /v1/audit/verify',
+    handler: 'AuditController.verify',
+    requirement: onStar('gateway:ListAuditEvents'),
+    request: () => rest('get', '/v1/audit/verify'),
+    expectAllowed: (res) =>
+      expect(restOk(res, 200)).toMatchObject({ valid: true, firstFailure: null, chains: expect.any(Array) }),
+  },
+  {
     route: 'POST /v1/authz/simulate',
     handler: 'SimulationController.simulate',
     requirement: onStar('gateway:SimulatePolicy'),
@@ -335,6 +343,14 @@ const ROWS: MatrixRow[] = [
     requirement: onStar('gateway:ListAuditEvents'),
     request: () => gql('{ auditEvents(first: 1) { items { id } } }', {}, ['auditEvents']),
     expectAllowed: (res) => expect(gqlData(res, 'auditEvents')).toMatchObject({ items: expect.any(Array) }),
+  },
+  {
+    route: 'Query.auditVerification',
+    handler: 'AuditResolver.auditVerification',
+    requirement: onStar('gateway:ListAuditEvents'),
+    request: () => gql('{ auditVerification { valid firstFailure { reason } } }', {}, ['auditVerification']),
+    expectAllowed: (res) =>
+      expect(gqlData(res, 'auditVerification')).toEqual({ valid: true, firstFailure: null }),
   },
   {
     route: 'Query.simulatePolicy',

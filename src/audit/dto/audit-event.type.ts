@@ -161,6 +161,39 @@ export class AuditEventType {
       'How many identical decisions of one request this event stands for (GraphQL aliases of one field); absent means one.',
   })
   repeats?: number;
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'The gateway instance whose hash chain holds the event (absent for events from before the chain).',
+  })
+  @ApiPropertyOptional({
+    description:
+      'The gateway instance whose hash chain holds the event (absent for events from before the chain).',
+  })
+  instanceId?: string;
+
+  @Field(() => Float, {
+    nullable: true,
+    description: "The event's sequence number in its instance's chain (1, 2, 3, …).",
+  })
+  @ApiPropertyOptional({ description: "The event's sequence number in its instance's chain (1, 2, 3, …)." })
+  seq?: number;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'Hash of the previous event of the chain (64 hex digits).',
+  })
+  @ApiPropertyOptional({ description: 'Hash of the previous event of the chain (64 hex digits).' })
+  previousHash?: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'sha256(previousHash ‖ canonical JSON of the event), 64 hex digits; see the README.',
+  })
+  @ApiPropertyOptional({
+    description: 'sha256(previousHash ‖ canonical JSON of the event), 64 hex digits; see the README.',
+  })
+  hash?: string;
 }
 
 @ObjectType('AuditEventPage', { description: 'One page of the audit trail, newest first.' })

@@ -93,6 +93,72 @@ function addClientRequestId(): Migration {
 }
 
 /**
+ * The hash chain (DESIGN §10): each event's instance, its sequence number in that instance's chain,
+ * the previous event's hash and its own (sha-256, stored as 32 bytes). Nullable, so events from before it need no rewrite (they
+ * are reported as unchained). `(instance_id, seq)` is unique: it is the chain's order, the head
+ * lookup at start-up and the verifier's walk. Checkpoints record what retention pruned.
+ */
+function addHashChain(dialect: SqlDialectName): Migration {
+  const pg = dialect === 'postgres';
+  return {
+    async up(db: Kysely<any>): Promise<void> {
+      await db.schema.alterTable('audit_events').addColumn('instance_id', 'varchar(128)').execute();
+      await db.schema
+        .alterTable('audit_events')
+        .addColumn('seq', pg ? 'bigint' : 'integer')
+        .execute();
+      // 32 raw bytes each (the API shows them as hex): half the size of the hex text, on every row.
+      const bytes = pg ? 'bytea' : 'blob';
+      await db.schema.alterTable('audit_events').addColumn('previous_hash', bytes).execute();
+      await db.schema.alterTable('audit_events').addColumn('hash', bytes).execute();
+      await db.schema
+        .createIndex('audit_events_instance_seq_idx')
+        .on('audit_events')
+        .columns(['instance_id', 'seq'])
+        .unique()
+        .execute();
+      await db.schema
+        .createTable('audit_chain_checkpoints')
+        .addColumn('instance_id', 'varchar(128)', (c) => c.notNull())
+        .addColumn('seq', pg ? 'bigint' : 'integer', (c) => c.notNull())
+        .addColumn('hash', 'char(64)', (c) => c.notNull())
+        .addColumn('pruned_at', pg ? 'timestamptz' : 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('audit_chain_checkpoints_pk', ['instance_id', 'seq'])
+        .execute();
+    },
+    async down(db: Kysely<any>): Promise<void> {
+      await db.schema.dropTable('audit_chain_checkpoints').execute();
+      await db.schema.dropIndex('audit_events_instance_seq_idx').execute();
+      for (const column of ['hash', 'previous_hash', 'seq', 'instance_id']) {
+        await db.schema.alterTable('audit_events').dropColumn(column).execute();
+      }
+    },
+  };
+}
+
+/**
+ * Combined filters: with one index per column, `principal = ? and bucket = ? and action = ?` walks
+ * every event of the principal newest-first to find the few that also match the bucket and action
+ * (158 ms at 1M events on SQLite). An index on (principal, bucket) in page order makes principal +
+ * bucket a seek, and principal + bucket + action a short walk (an action matches about one event in
+ * six). Other pairs have a single column as selective as the pair is useful (the store lets it lead).
+ */
+function addCombinedFilterIndex(): Migration {
+  return {
+    async up(db: Kysely<any>): Promise<void> {
+      await db.schema
+        .createIndex('audit_events_principal_bucket_time_idx')
+        .on('audit_events')
+        .columns(['principal', 'bucket', 'time', 'id'])
+        .execute();
+    },
+    async down(db: Kysely<any>): Promise<void> {
+      await db.schema.dropIndex('audit_events_principal_bucket_time_idx').execute();
+    },
+  };
+}
+
+/**
  * How many identical decisions of one request an event stands for (GraphQL aliases of one field):
  * one event counts them instead of one row each. Nullable: null (older rows too) means one.
  */
@@ -116,7 +182,9 @@ export class AuditMigrationProvider implements MigrationProvider {
       '2025-01-01-0001-create-audit-events': createAuditEvents(this.dialect),
       '2025-02-01-0002-drop-audit-events-decision-index': dropDecisionIndex(),
       '2025-03-01-0003-add-audit-events-client-request-id': addClientRequestId(),
-      '2025-04-01-0004-add-audit-events-repeats': addRepeats(),
+      '2025-04-01-0004-add-audit-events-hash-chain': addHashChain(this.dialect),
+      '2025-04-01-0005-add-audit-events-combined-filter-index': addCombinedFilterIndex(),
+      '2025-04-01-0006-add-audit-events-repeats': addRepeats(),
     });
   }
 }

@@ -7,7 +7,7 @@ export interface AuditStore {
   readonly description: string;
   /** Creates or upgrades the schema; safe to call again and from several instances at once. */
   migrate(): Promise<void>;
-  /** Appends events atomically (all or none). */
+  /** Appends events atomically (all or none), after those of earlier calls: the store chains them in this order. */
   insert(events: readonly AuditEvent[]): Promise<void>;
   /** Newest first ((time, id) descending), strictly after `after` when given, at most `limit` rows. */
   query(filter: AuditEventQueryFilter, limit: number, after?: AuditCursorPosition): Promise<AuditEvent[]>;

@@ -29,10 +29,26 @@ export interface AuditEventsTable {
   dry_run: ColumnType<boolean | number, boolean | number, never>;
   /** Added by migration 0004: identical decisions of one request this row stands for; null means one. */
   repeats: number | null;
+  /** The hash chain (migration 0004); null for events written before it. */
+  instance_id: string | null;
+  /** PostgreSQL bigint (read as a string), SQLite integer. */
+  seq: ColumnType<string | number | null, number | null, never>;
+  /** sha-256, 32 bytes (SQLite blob, PostgreSQL bytea). */
+  previous_hash: Buffer | null;
+  hash: Buffer | null;
+}
+
+/** What retention pruned from a chain: its last pruned event. */
+export interface AuditChainCheckpointsTable {
+  instance_id: string;
+  seq: ColumnType<string | number, number, never>;
+  hash: string;
+  pruned_at: ColumnType<Date | string, string, never>;
 }
 
 export interface AuditDatabase {
   audit_events: AuditEventsTable;
+  audit_chain_checkpoints: AuditChainCheckpointsTable;
 }
 
 export type SqlDialectName = 'sqlite' | 'postgres';
