@@ -182,6 +182,30 @@ describe(verifyAuditChains.name, () => {
     ]);
   });
 
+  it('checks only the events of a from/to window, each chain anchored at its first event there', async () => {
+    const times = [1, 2, 3, 4, 5, 6].map((minute) => new Date(Date.UTC(2025, 4, 1, 0, minute)));
+    const events: ChainedAuditEvent[] = [];
+    let head = { seq: 0, hash: GENESIS_HASH };
+    for (const time of times) {
+      const event: AuditEvent = {
+        ...ossCallInput({ requestId: `w-${time.getTime()}` }),
+        id: `w-${head.seq + 1}`,
+        time,
+      };
+      const link = linkAuditEvent(event, 'a', head);
+      events.push({ ...event, chain: link });
+      head = { seq: link.seq, hash: link.hash };
+    }
+    events[1] = { ...events[1], principal: 'mallory' };
+    // The changed event (seq 2) is before the window: seqs 3 to 5 verify from their own links.
+    const window = await verifyAuditChains(source(events), { from: times[2], to: times[5] });
+    expect(window).toMatchObject({ valid: true, eventsVerified: 3, firstFailure: null });
+    expect(window.chains[0]).toMatchObject({ firstSeq: 3, lastSeq: 5 });
+    // A window that holds it names it.
+    const holding = await verifyAuditChains(source(events), { from: times[0], to: times[5] });
+    expect(holding.firstFailure).toMatchObject({ reason: 'hash-mismatch', seq: 2 });
+  });
+
   it('names a changed event: hash mismatch', async () => {
     const events = chain('a', 5);
     events[2] = { ...events[2], principal: 'mallory' };

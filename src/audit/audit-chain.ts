@@ -269,6 +269,13 @@ export interface VerifyAuditChainsOptions {
    */
   knownHead?: { instanceId: string; seq: number; hash: string };
   now?: () => Date;
+  /**
+   * A time window (DESIGN §2 `from`/`to`): only events with `from ≤ time ≤ to` are checked. Each
+   * chain's first event in the window is its anchor (its link to the events before the window is
+   * taken as stored); the head check needs the chain's end, so it runs only without `to`.
+   */
+  from?: Date;
+  to?: Date;
   /** Internal: the second pass after a prune that ran during the first. */
   isRetry?: boolean;
 }
@@ -279,14 +286,18 @@ class ChainWalk {
   private expectedSeq: number;
   private expectedPrevious: string;
 
+  private anchored: boolean;
+
   constructor(
     instanceId: string,
     checkpoint: AuditChainCheckpoint | undefined,
     private readonly knownHead: AuditChainHead | undefined,
+    private readonly window: { from?: Date; to?: Date } = {},
   ) {
     this.report = { instanceId, events: 0, ...(checkpoint ? { checkpoint } : {}) };
     this.expectedSeq = (checkpoint?.seq ?? 0) + 1;
     this.expectedPrevious = checkpoint?.hash ?? GENESIS_HASH;
+    this.anchored = window.from === undefined;
   }
 
   get failed(): boolean {
@@ -299,6 +310,16 @@ class ChainWalk {
     if (this.failed || chain.seq < this.expectedSeq) {
       // Already broken, or at or before the checkpoint (a prune that was interrupted left it).
       return;
+    }
+    const { from, to } = this.window;
+    if ((from !== undefined && event.time < from) || (to !== undefined && event.time >= to)) {
+      return;
+    }
+    if (!this.anchored) {
+      // The first event in the window: the chain is checked from here on.
+      this.anchored = true;
+      this.expectedSeq = chain.seq;
+      this.expectedPrevious = chain.previousHash;
     }
     const fail = (failure: Omit<AuditChainFailure, 'instanceId' | 'eventId'>): void => {
       this.report.failure = { instanceId: chain.instanceId, eventId: event.id, ...failure };
@@ -359,7 +380,14 @@ class ChainWalk {
 
   finish(): void {
     const head = this.knownHead;
-    if (this.failed || !head || head.seq < this.expectedSeq) {
+    // The head check needs the chain's end in the window: no `to`, and (with `from`) an event in it.
+    if (
+      this.failed ||
+      !head ||
+      head.seq < this.expectedSeq ||
+      this.window.to !== undefined ||
+      !this.anchored
+    ) {
       return;
     }
     const lastSeq = this.expectedSeq - 1;
@@ -399,6 +427,7 @@ export async function verifyAuditChains(
         instanceId,
         checkpoints.get(instanceId),
         known && known.instanceId === instanceId ? known : undefined,
+        { ...(options.from ? { from: options.from } : {}), ...(options.to ? { to: options.to } : {}) },
       );
       walks.set(instanceId, walk);
     }

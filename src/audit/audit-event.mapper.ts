@@ -100,9 +100,10 @@ export function toAuditVerificationType(report: AuditVerificationReport): AuditV
   const view = new AuditVerificationType();
   view.valid = report.valid;
   view.verifiedAt = report.verifiedAt;
-  view.eventsVerified = report.eventsVerified;
+  view.checked = report.eventsVerified;
+  view.firstBrokenEventId = report.firstFailure?.eventId ?? null;
   view.unchainedEvents = report.unchainedEvents;
-  view.chains = report.chains.map((c) => {
+  view.instances = report.chains.map((c) => {
     const chain = new AuditChainType();
     chain.instanceId = c.instanceId;
     chain.valid = c.failure === undefined;

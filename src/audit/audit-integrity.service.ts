@@ -64,12 +64,19 @@ export class AuditIntegrityService implements OnApplicationBootstrap, OnApplicat
     await this.pruning?.catch(() => undefined);
   }
 
-  /** Recomputes every chain; this instance's own must still reach the last event it wrote. */
-  async verify(): Promise<AuditVerificationReport> {
+  /**
+   * Recomputes every chain (within `from`/`to` when given); this instance's own must still reach the
+   * last event it wrote.
+   */
+  async verify(window: { from?: Date; to?: Date } = {}): Promise<AuditVerificationReport> {
     await this.writeQueued();
     try {
       const knownHead = await this.store.writtenHead();
-      return await verifyAuditChains(this.store, { ...(knownHead ? { knownHead } : {}), now: this.now });
+      return await verifyAuditChains(this.store, {
+        ...(knownHead ? { knownHead } : {}),
+        ...window,
+        now: this.now,
+      });
     } catch (error) {
       throw unavailable(error);
     }

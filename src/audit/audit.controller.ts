@@ -12,6 +12,7 @@ import {
 import { RequiresAction } from '../auth/decorators/requires-action.decorator.js';
 import { GatewayAction } from '../auth/ram/actions.js';
 import type { AuditEvent } from './audit-event.js';
+import { AuditVerificationArgs, verificationWindow } from './dto/audit-verification.args.js';
 import {
   toAuditEventPage,
   toAuditEventType,
@@ -109,10 +110,12 @@ export class AuditController {
       'reports per chain the first event whose hash does not match (`hash-mismatch`), that follows ' +
       'deleted events (`missing-seq`), or that does not link to the one before it (`broken-link`); for ' +
       "this instance's own chain also whether it still reaches the last event written (`head-mismatch`). " +
-      'Always 200: `valid` says whether the trail verified.',
+      'With `from`/`to` only the events of that window are checked, each chain from its first event in ' +
+      'the window. Always 200: `valid` says whether the trail verified, `checked` how many events, ' +
+      '`firstBrokenEventId` which event broke first.',
   })
   @ApiOkResponse({ type: AuditVerificationType, description: 'The verification report.' })
-  async verify(): Promise<AuditVerificationType> {
-    return toAuditVerificationType(await this.integrity.verify());
+  async verify(@Query() query: AuditVerificationArgs): Promise<AuditVerificationType> {
+    return toAuditVerificationType(await this.integrity.verify(verificationWindow(query)));
   }
 }

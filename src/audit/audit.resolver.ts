@@ -8,6 +8,7 @@ import { AUDIT_PAGE_MAX, AuditService } from './audit.service.js';
 import { AuditEventPage } from './dto/audit-event.type.js';
 import { AuditVerificationType } from './dto/audit-verification.type.js';
 import { AuditEventsArgs } from './dto/audit-events.args.js';
+import { AuditVerificationArgs, verificationWindow } from './dto/audit-verification.args.js';
 
 @Resolver(() => AuditEventPage)
 export class AuditResolver {
@@ -47,7 +48,7 @@ export class AuditResolver {
       "(BROKEN_LINK), or this instance's chain cut short (HEAD_MISMATCH). Requires `gateway:ListAuditEvents` on `*`.",
   })
   @RequiresAction(GatewayAction.ListAuditEvents, { kind: 'static', resource: '*' })
-  async auditVerification(): Promise<AuditVerificationType> {
-    return toAuditVerificationType(await this.integrity.verify());
+  async auditVerification(@Args() args: AuditVerificationArgs): Promise<AuditVerificationType> {
+    return toAuditVerificationType(await this.integrity.verify(verificationWindow(args)));
   }
 }

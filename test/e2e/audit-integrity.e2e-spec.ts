@@ -49,7 +49,7 @@ interface VerificationView {
   valid: boolean;
   unchainedEvents: number;
   firstFailure: FailureView | null;
-  chains: Array<{
+  instances: Array<{
     instanceId: string;
     valid: boolean;
     firstSeq?: number;
@@ -126,8 +126,8 @@ const backends: Array<{ name: string; postgres: boolean; create(): Promise<TestD
 ];
 
 const VERIFY_QUERY = `{ auditVerification {
-  valid eventsVerified
-  chains { instanceId valid events firstSeq lastSeq headHash checkpoint { seq hash } }
+  valid checked firstBrokenEventId
+  instances { instanceId valid events firstSeq lastSeq headHash checkpoint { seq hash } }
   firstFailure { reason instanceId seq eventId detail }
 } }`;
 
@@ -200,10 +200,21 @@ describe.each(backends)('audit integrity on $name', (backend) => {
 
     const rest = await verifyRest(app);
     expect(rest).toMatchObject({ valid: true, firstFailure: null, unchainedEvents: 0 });
-    expect(rest.chains).toEqual([
+    expect(rest.instances).toEqual([
       expect.objectContaining({ instanceId: 'gw-a', valid: true, firstSeq: 1, headHash: expect.any(String) }),
     ]);
-    expect(rest.chains[0].lastSeq).toBeGreaterThanOrEqual(5);
+    expect(rest.instances[0].lastSeq).toBeGreaterThanOrEqual(5);
+    expect(rest).toMatchObject({ checked: expect.any(Number), firstBrokenEventId: null });
+
+    // A window: only its events are checked; a bad bound is a 400 naming it.
+    const future = await app.request
+      .get('/v1/audit/verify')
+      .query({ from: '2999-01-01T00:00:00Z' })
+      .set(as)
+      .expect(200);
+    expect(future.body).toMatchObject({ valid: true, checked: 0 });
+    const bad = await app.request.get('/v1/audit/verify').query({ to: 'yesterday' }).set(as).expect(400);
+    expect(JSON.stringify(bad.body.errors)).toContain('to');
 
     expect(await verifyGraphql(app)).toMatchObject({ valid: true, firstFailure: null });
 
@@ -232,7 +243,7 @@ describe.each(backends)('audit integrity on $name', (backend) => {
     const rest = await verifyRest(app);
     expect(rest.valid).toBe(false);
     expect(rest.firstFailure).toMatchObject(expected);
-    expect(rest.chains[0]).toMatchObject({ valid: false, failure: expected });
+    expect(rest.instances[0]).toMatchObject({ valid: false, failure: expected });
 
     expect((await verifyGraphql(app)).firstFailure).toMatchObject({ ...expected, reason: 'HASH_MISMATCH' });
 
@@ -271,7 +282,7 @@ describe.each(backends)('audit integrity on $name', (backend) => {
     expect(after.slice(0, before.length)).toEqual(before);
     expect(await verifyRest(second)).toMatchObject({
       valid: true,
-      chains: [expect.objectContaining({ instanceId: 'gw-a', firstSeq: 1 })],
+      instances: [expect.objectContaining({ instanceId: 'gw-a', firstSeq: 1 })],
     });
     expect((await verifyScript()).code).toBe(0);
   });
@@ -288,7 +299,7 @@ describe.each(backends)('audit integrity on $name', (backend) => {
       for (const app of [a, b]) {
         const report = await verifyRest(app);
         expect(report.valid).toBe(true);
-        expect(report.chains.map((c: { instanceId: string }) => c.instanceId)).toEqual(['gw-a', 'gw-b']);
+        expect(report.instances.map((c: { instanceId: string }) => c.instanceId)).toEqual(['gw-a', 'gw-b']);
         expect((await verifyGraphql(app)).valid).toBe(true);
       }
       for (const id of ['gw-a', 'gw-b']) {
@@ -315,7 +326,7 @@ describe.each(backends)('audit integrity on $name', (backend) => {
     await traffic(app, 2);
     const report = await verifyRest(app);
     expect(report).toMatchObject({ valid: true, firstFailure: null });
-    expect(report.chains[0]).toMatchObject({
+    expect(report.instances[0]).toMatchObject({
       instanceId: 'gw-a',
       checkpoint: { seq: checkpoint.seq, hash: checkpoint.hash },
       firstSeq: checkpoint.seq + 1,

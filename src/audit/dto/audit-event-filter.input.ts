@@ -17,7 +17,7 @@ export function toIsoDate({ value }: { value: unknown }): unknown {
   return value;
 }
 
-const DATE_MESSAGE =
+export const DATE_MESSAGE =
   '$property must be an ISO-8601 date or date-time with a time zone, e.g. 2025-05-01T00:00:00Z';
 
 /** Filters of the audit trail; all given fields must match. Shared by REST (query string) and GraphQL. */

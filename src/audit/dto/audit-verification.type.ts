@@ -149,9 +149,22 @@ export class AuditVerificationType {
   @ApiProperty({ type: String, format: 'date-time', description: 'When the verification ran.' })
   verifiedAt!: Date;
 
-  @Field(() => Int, { description: 'Events whose hashes were recomputed.' })
-  @ApiProperty({ description: 'Events whose hashes were recomputed.' })
-  eventsVerified!: number;
+  @Field(() => Int, { description: 'Events whose hashes were recomputed (within `from`/`to` when given).' })
+  @ApiProperty({ description: 'Events whose hashes were recomputed (within `from`/`to` when given).' })
+  checked!: number;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'The id of the first event that does not match (`firstFailure.eventId`); null when valid or when the chain ends early.',
+  })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description:
+      'The id of the first event that does not match (`firstFailure.eventId`); null when valid or when the chain ends early.',
+  })
+  firstBrokenEventId!: string | null;
 
   @Field(() => Int, { description: 'Events written before the chain existed (not verifiable).' })
   @ApiProperty({ description: 'Events written before the chain existed (not verifiable).' })
@@ -159,7 +172,7 @@ export class AuditVerificationType {
 
   @Field(() => [AuditChainType], { description: 'One chain per gateway instance, by instance id.' })
   @ApiProperty({ type: [AuditChainType], description: 'One chain per gateway instance, by instance id.' })
-  chains!: AuditChainType[];
+  instances!: AuditChainType[];
 
   @Field(() => AuditChainFailureType, {
     nullable: true,
