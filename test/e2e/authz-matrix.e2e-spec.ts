@@ -224,7 +224,12 @@ const ROWS: MatrixRow[] = [
     requirement: onStar('gateway:ListAuditEvents'),
     request: () => rest('get', '/v1/audit/verify'),
     expectAllowed: (res) =>
-      expect(restOk(res, 200)).toMatchObject({ valid: true, firstFailure: null, firstBrokenEventId: null, instances: expect.any(Array) }),
+      expect(restOk(res, 200)).toMatchObject({
+        valid: true,
+        firstFailure: null,
+        firstBrokenEventId: null,
+        instances: expect.any(Array),
+      }),
   },
   {
     route: 'POST /v1/authz/simulate',

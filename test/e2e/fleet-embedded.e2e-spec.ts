@@ -52,9 +52,7 @@ describe(`${FleetModule.name} in embedded mode`, () => {
     // Replication runs only when driven here (tickMs 0): the rule is still as the seed left it.
     expect(['starting', 'doing']).toContain(samples?.[0]?.status);
     expect(samples?.[0]?.error).toBeUndefined();
-    expect(['starting', 'catching_up']).toContain(
-      computeReplicationHealth(samples!, samples![0].time).state,
-    );
+    expect(['starting', 'catching_up']).toContain(computeReplicationHealth(samples!, samples![0].time).state);
 
     const audit = app.get(AuditService);
     await audit.flush();
