@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { KeyRing } from './auth/key-ring.js';
+import { EmulatorClock } from './emulator-clock.js';
 import { FaultInjector } from './faults.js';
 import { DEMO_ACCESS_KEY, type EmulatorAccessKey, type EmulatorOptions } from './options.js';
 import { DEFAULT_REGIONS, RegionCatalog, type RegionSpec } from './regions.js';
@@ -13,8 +14,13 @@ import { EmulatorStore } from './store/emulator-store.js';
 export type { EmulatorOptions, EmulatorAccessKey } from './options.js';
 export type { RegionSpec } from './regions.js';
 export type { EmulatorAdmin, ReplicationRuleView } from './server/admin.js';
+export type { ClockMoved, ClockView } from './server/clock-admin.js';
+export { ClockMoveError } from './emulator-clock.js';
+export { FaultSpecError } from './faults.js';
+export type { ReplicationControl } from './replication/replication-control.js';
 export { MAX_BODY_BYTES } from './server/exchange.js';
 export { FAULTS_PATH } from './server/faults-admin.js';
+export { CLOCK_PATH } from './server/clock-admin.js';
 
 export interface Emulator {
   /** `http://127.0.0.1:PORT` */
@@ -25,6 +31,7 @@ export interface Emulator {
   regions: RegionSpec[];
   defaultRegion: string;
   admin: EmulatorAdmin;
+  /** Set when fault injection is on. */
   faults?: FaultInjector;
   close(): Promise<void>;
 }
@@ -38,22 +45,28 @@ function buildState(
   if (regionList.length === 0) {
     throw new Error('the emulator needs at least one region');
   }
-  const clock = opts.clock ?? (() => new Date());
+  const emulatorClock = new EmulatorClock(opts.clock ?? (() => new Date()));
+  const clock = emulatorClock.now;
   const regions = new RegionCatalog(regionList);
   const defaultRegion = opts.defaultRegion ?? (regions.has('cn-hangzhou') ? 'cn-hangzhou' : regionList[0].id);
   if (!regions.has(defaultRegion)) {
     throw new Error(`default region ${defaultRegion} is not one of the configured regions`);
   }
   const store = new EmulatorStore(opts.dataDir);
+  const engine = new ReplicationEngine(store, regions, clock, opts.replication);
+  const faults = new FaultInjector(opts.random, engine);
+  engine.onRuleRemoved((bucket, ruleId) => faults.ruleRemoved(bucket, ruleId));
   return {
     store,
-    engine: new ReplicationEngine(store, regions, clock, opts.replication),
+    engine,
     regions,
     defaultRegion,
     keyRing: new KeyRing(accessKeys),
     clockSkewSeconds: opts.clockSkewSeconds ?? 900,
     clock,
-    ...(opts.faults ? { faults: new FaultInjector(opts.random) } : {}),
+    emulatorClock,
+    faults,
+    faultsAdmin: opts.faults === true,
     ...(opts.logger ? { log: opts.logger } : {}),
   };
 }
@@ -105,7 +118,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       });
     },
   };
-  if (state.faults) {
+  if (state.faultsAdmin) {
     emulator.faults = state.faults;
   }
   return emulator;

@@ -10,7 +10,10 @@ export interface EmulatorAccessKey {
 export interface ReplicationTuning {
   /** Objects copied (or deleted) per second, over all rules. Default 50. */
   objectsPerSecond?: number;
-  /** Replication timer period in ms. Default 100. `0` = no timer: drive it with `admin.tickReplication()`. */
+  /**
+   * Replication timer period in ms. Default 100. `0` = no timer: drive it with
+   * `admin.tickReplication()` or by moving the emulator clock (`admin.advanceClock`, `/__emulator/clock`).
+   */
   tickMs?: number;
   /** Time a new rule stays `starting` before it turns `doing`. Default 1000. */
   startingMs?: number;
@@ -35,9 +38,13 @@ export interface EmulatorOptions {
   regions?: RegionSpec[];
   /** Persist buckets, rules and objects here (JSON + object files); in memory when unset. */
   dataDir?: string;
-  /** Enables the fault-injection admin endpoint `/__emulator/faults`. */
+  /** Enables the test admin endpoints `/__emulator/faults` (faults.ts) and `/__emulator/clock`. */
   faults?: boolean;
   replication?: ReplicationTuning;
+  /**
+   * Base clock, default real time. The emulator's time is this plus however far the clock was moved
+   * (emulator-clock.ts); signatures are checked against this one.
+   */
   clock?: () => Date;
   /** One line per request (method, path, status, duration, request id); never credentials. */
   logger?: (line: string) => void;

@@ -35,7 +35,7 @@ export async function startStandaloneEmulator(
       `  regions: ${emulator.regions.map((r) => `${r.id} (${toLocation(r.id)})`).join(', ')}`,
       `  clock skew check: ${options.clockSkewSeconds === 'off' ? 'off' : `${options.clockSkewSeconds ?? 900}s`}`,
       `  persistence: ${options.dataDir ?? 'in memory'}`,
-      `  fault injection: ${options.faults ? `on (${emulator.url}/__emulator/faults)` : 'off'}`,
+      `  fault injection: ${options.faults ? `on (${emulator.url}/__emulator/faults, ${emulator.url}/__emulator/clock)` : 'off'}`,
       `  buckets seeded: ${seeded.length > 0 ? seeded.join(', ') : 'none (EMULATOR_SEED=demo or EMULATOR_BUCKETS=name:region,…)'}`,
       options.accessKeys
         ? '  credentials: from EMULATOR_ACCESS_KEYS (secrets not printed)'

@@ -5,7 +5,8 @@
  * the rest: a raw HTTP sender for requests the client would never produce (anonymous, odd Host
  * headers, chunked bodies, hand-made signatures, presigned URLs), a transport that lets the client
  * use virtual-hosted addressing without DNS, a manual clock, a per-request log of the emulator,
- * and small assertion helpers for the client's typed errors.
+ * a client for the emulator's test admin endpoints (faults and clock), and small assertion helpers
+ * for the client's typed errors.
  */
 import { request as httpRequest } from 'node:http';
 import { OssClientError, OssServiceError } from '../../src/oss/errors.js';
@@ -256,6 +257,89 @@ export class RequestLog {
 
   clear(): void {
     this.entries.length = 0;
+  }
+}
+
+// ---- the emulator's test admin endpoints -------------------------------------------------------
+
+export interface AdminAnswer<T = Record<string, unknown>> {
+  status: number;
+  /** The JSON body; `{}` when there is none. */
+  body: T;
+}
+
+/** What `POST /__emulator/clock` answers. */
+export interface ClockAnswer {
+  now: string;
+  offsetMs: number;
+  advancedMs: number;
+  replicated: number;
+}
+
+/**
+ * `/__emulator/faults` and `/__emulator/clock` over HTTP (the emulator started with `faults: true`).
+ * `send` answers whatever the emulator answers; the named helpers expect success and throw otherwise.
+ */
+export class EmulatorControls {
+  constructor(private readonly baseUrl: string) {}
+
+  async send<T = Record<string, unknown>>(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<AdminAnswer<T>> {
+    const res = await sendRaw(this.baseUrl, {
+      method,
+      path,
+      headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    });
+    return { status: res.status, body: (res.text === '' ? {} : JSON.parse(res.text)) as T };
+  }
+
+  private async expect<T>(status: number, method: string, path: string, body?: unknown): Promise<T> {
+    const res = await this.send<T>(method, path, body);
+    if (res.status !== status) {
+      throw new Error(`${method} ${path} answered ${res.status}: ${JSON.stringify(res.body)}`);
+    }
+    return res.body;
+  }
+
+  /** Adds a fault (`POST /__emulator/faults`); returns its id. */
+  async addFault(spec: object): Promise<string> {
+    return (await this.expect<{ id: string }>(201, 'POST', '/__emulator/faults', spec)).id;
+  }
+
+  pauseReplication(bucket: string, ruleId: string): Promise<string> {
+    return this.addFault({ replication: { bucket, ruleId, mode: 'pause' } });
+  }
+
+  slowReplication(bucket: string, ruleId: string, factor?: number): Promise<string> {
+    return this.addFault({ replication: { bucket, ruleId, mode: 'slow', ...(factor ? { factor } : {}) } });
+  }
+
+  async faults(): Promise<Array<Record<string, unknown>>> {
+    return (await this.expect<{ faults: Array<Record<string, unknown>> }>(200, 'GET', '/__emulator/faults'))
+      .faults;
+  }
+
+  async removeFault(id: string): Promise<void> {
+    await this.expect(204, 'DELETE', `/__emulator/faults/${encodeURIComponent(id)}`);
+  }
+
+  /** The emulator's time (`GET /__emulator/clock`). */
+  async now(): Promise<Date> {
+    return new Date((await this.expect<{ now: string }>(200, 'GET', '/__emulator/clock')).now);
+  }
+
+  advanceClock(ms: number): Promise<ClockAnswer> {
+    return this.expect<ClockAnswer>(200, 'POST', '/__emulator/clock', { advanceMs: ms });
+  }
+
+  setClock(to: Date | string): Promise<ClockAnswer> {
+    return this.expect<ClockAnswer>(200, 'POST', '/__emulator/clock', {
+      set: typeof to === 'string' ? to : to.toISOString(),
+    });
   }
 }
 

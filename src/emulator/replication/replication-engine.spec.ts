@@ -5,11 +5,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { removeObject, writeObject } from '../operations/object-operations.js';
 import { DEFAULT_REGIONS, RegionCatalog } from '../regions.js';
+import type { ReplicationTuning } from '../options.js';
 import { EmulatorStore } from '../store/emulator-store.js';
 import { formatFraction, formatWatermark, ReplicationEngine } from './replication-engine.js';
 import type { RuleInput } from './replication-xml.js';
 
-function setup(startingMs = 0, dataDir?: string) {
+function setup(startingMs = 0, dataDir?: string, tuning: ReplicationTuning = {}) {
   let now = Date.parse('2025-04-17T15:39:12.345Z');
   const clock = () => new Date(now);
   const store = new EmulatorStore(dataDir);
@@ -18,6 +19,7 @@ function setup(startingMs = 0, dataDir?: string) {
     startingMs,
     closingMs: 1000,
     rtcEnablingMs: 500,
+    ...tuning,
   });
   const src = store.getBucket('src') ?? store.createBucket('src', 'cn-hangzhou', clock());
   const dst = store.getBucket('dst') ?? store.createBucket('dst', 'cn-beijing', clock());
@@ -27,7 +29,12 @@ function setup(startingMs = 0, dataDir?: string) {
   const advance = (ms: number) => {
     now += ms;
   };
-  return { store, engine, src, dst, put, del, advance, clock };
+  /** What moving the emulator clock does: time passes, then replication catches up with it. */
+  const jump = (ms: number) => {
+    now += ms;
+    return engine.elapse(ms);
+  };
+  return { store, engine, src, dst, put, del, advance, jump, clock };
 }
 
 function rule(overrides: Partial<RuleInput> = {}): RuleInput {
@@ -202,5 +209,163 @@ describe(ReplicationEngine.name, () => {
       ),
       { numRuns: 100 },
     );
+  });
+
+  describe('pause, slow and the emulator clock', () => {
+    const pad = (i: number) => String(i).padStart(4, '0');
+
+    it('pauses a rule: nothing copied, historical fraction and watermark frozen while time passes, other rules go on', () => {
+      const { engine, src, store, put, jump, clock } = setup(0, undefined, { objectsPerSecond: 10 });
+      store.createBucket('dst2', 'cn-beijing', clock());
+      for (let i = 0; i < 20; i++) {
+        put(`k/${pad(i)}`, `v${i}`);
+      }
+      const paused = engine.addRule(src, rule());
+      const normal = engine.addRule(
+        src,
+        rule({ destination: { bucket: 'dst2', location: 'oss-cn-beijing' } }),
+      );
+      expect(jump(1000)).toBe(10);
+      expect(engine.progress(paused)).toEqual({
+        historicalObject: '0.25',
+        newObject: formatWatermark(+clock()),
+      });
+      const pausedAt = clock().getTime();
+      expect(engine.setControl('src', paused.id, { mode: 'pause' })).toBe('applied');
+      expect(engine.controlOf(paused)).toEqual({ mode: 'pause' });
+
+      put('late', 'x');
+      jump(34 * 60_000);
+      engine.tick(100);
+      engine.flush();
+      expect(engine.progress(paused)).toEqual({
+        historicalObject: '0.25',
+        newObject: formatWatermark(pausedAt),
+      });
+      expect(store.getBucket('dst')!.objects.size).toBe(5);
+      expect(engine.progress(normal)).toEqual({
+        historicalObject: '1.00',
+        newObject: formatWatermark(+clock()),
+      });
+      expect(store.getBucket('dst2')!.objects.get('late')?.body.toString()).toBe('x');
+    });
+
+    it('slows a rule to factor × objectsPerSecond, with its watermark advancing at the factor so lag grows', () => {
+      const { engine, src, store, put, jump, clock } = setup(0, undefined, { objectsPerSecond: 10 });
+      for (let i = 0; i < 200; i++) {
+        put(`k/${pad(i)}`, `v${i}`);
+      }
+      const r = engine.addRule(src, rule());
+      engine.tick(0);
+      const t0 = clock().getTime();
+      engine.setControl('src', r.id, { mode: 'slow', factor: 0.25 });
+      jump(4000);
+      expect(store.getBucket('dst')!.objects.size).toBe(10);
+      expect(engine.progress(r)).toEqual({ historicalObject: '0.05', newObject: formatWatermark(t0 + 1000) });
+      jump(36_000);
+      expect(engine.progress(r)).toEqual({
+        historicalObject: '0.50',
+        newObject: formatWatermark(t0 + 10_000),
+      });
+      jump(3600_000);
+      // Historical replication is done, yet the watermark is 0.25 × 3640 s after t0: 2730 s behind.
+      expect(engine.progress(r)).toEqual({
+        historicalObject: '1.00',
+        newObject: formatWatermark(t0 + 910_000),
+      });
+      expect(clock().getTime() - (t0 + 910_000)).toBe(2730_000);
+    });
+
+    it('slows a rule driven by tick(n) to factor × n steps, carrying fractions over', () => {
+      const { engine, src, store, put } = setup();
+      for (let i = 0; i < 10; i++) {
+        put(`k/${pad(i)}`, `v${i}`);
+      }
+      const r = engine.addRule(src, rule());
+      engine.tick(0);
+      engine.setControl('src', r.id, { mode: 'slow', factor: 0.5 });
+      expect(engine.tick(4)).toBe(2);
+      expect(engine.tick(1)).toBe(0);
+      expect(engine.tick(1)).toBe(1);
+      expect(store.getBucket('dst')!.objects.size).toBe(3);
+    });
+
+    it('resumes a paused rule: the backlog drains at the normal rate and the watermark catches up', () => {
+      const { engine, src, store, put, jump, clock } = setup(0, undefined, { objectsPerSecond: 10 });
+      const r = engine.addRule(src, rule({ historicalObjectReplication: false }));
+      engine.tick(0);
+      const pausedAt = clock().getTime();
+      engine.setControl('src', r.id, { mode: 'pause' });
+      jump(60_000);
+      put('a', '1');
+      const aAt = clock().getTime();
+      jump(60_000);
+      for (let i = 0; i < 24; i++) {
+        put(`b/${pad(i)}`, `b${i}`);
+      }
+      const bAt = clock().getTime();
+      jump(60_000);
+      expect(engine.progress(r)).toEqual({ newObject: formatWatermark(pausedAt) });
+      expect(store.getBucket('dst')!.objects.size).toBe(0);
+
+      expect(engine.setControl('src', r.id, undefined)).toBe('applied');
+      expect(engine.controlOf(r)).toBeUndefined();
+      expect(engine.progress(r)).toEqual({ newObject: formatWatermark(aAt) });
+      // One second's worth of tokens was left unspent during the pause; then 10 per second.
+      expect(engine.elapse(0)).toBe(10);
+      expect(engine.progress(r)).toEqual({ newObject: formatWatermark(bAt) });
+      expect(jump(1000)).toBe(10);
+      expect(engine.progress(r)).toEqual({ newObject: formatWatermark(bAt) });
+      expect(jump(1000)).toBe(5);
+      expect(engine.progress(r)).toEqual({ newObject: formatWatermark(+clock()) });
+      expect(store.getBucket('dst')!.objects.size).toBe(25);
+    });
+
+    it('on a clock jump: turns starting rules doing, replicates the whole jump, retires closing rules, and carries no burst', () => {
+      const { engine, src, put, jump } = setup(1000, undefined, { objectsPerSecond: 10 });
+      for (let i = 0; i < 30; i++) {
+        put(`k/${pad(i)}`, `v${i}`);
+      }
+      const r = engine.addRule(src, rule());
+      expect(jump(1000)).toBe(10);
+      expect(r.status).toBe('doing');
+      expect(engine.progress(r)?.historicalObject).toBe('0.33');
+      expect(jump(3600_000)).toBe(20);
+      // An hour with nothing pending leaves at most one second's worth (10 objects) for new writes.
+      for (let i = 0; i < 40; i++) {
+        put(`new/${pad(i)}`, `n${i}`);
+      }
+      expect(engine.elapse(0)).toBe(10);
+
+      const removed: string[] = [];
+      engine.onRuleRemoved((bucket, id) => removed.push(`${bucket}/${id}`));
+      engine.setControl('src', r.id, { mode: 'pause' });
+      engine.deleteRule(src, r.id);
+      jump(999);
+      expect(src.rules.map((x) => x.status)).toEqual(['closing']);
+      jump(1);
+      expect(src.rules).toEqual([]);
+      expect(removed).toEqual([`src/${r.id}`]);
+      expect(engine.setControl('src', r.id, undefined)).toBe('noSuchRule');
+    });
+
+    it('lets flush ignore slow factors but not pauses, and names what it cannot control', () => {
+      const { engine, src, store, put, clock } = setup();
+      store.createBucket('dst2', 'cn-beijing', clock());
+      put('a', '1');
+      const paused = engine.addRule(src, rule());
+      const slowed = engine.addRule(
+        src,
+        rule({ destination: { bucket: 'dst2', location: 'oss-cn-beijing' } }),
+      );
+      engine.tick(0);
+      engine.setControl('src', paused.id, { mode: 'pause' });
+      engine.setControl('src', slowed.id, { mode: 'slow', factor: 0.01 });
+      expect(engine.flush()).toBe(1);
+      expect(store.getBucket('dst2')!.objects.has('a')).toBe(true);
+      expect(store.getBucket('dst')!.objects.size).toBe(0);
+      expect(engine.setControl('nope', paused.id, { mode: 'pause' })).toBe('noSuchBucket');
+      expect(engine.setControl('src', 'nope', { mode: 'pause' })).toBe('noSuchRule');
+    });
   });
 });

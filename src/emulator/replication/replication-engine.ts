@@ -4,6 +4,7 @@ import { DOCUMENTED_EC, ossError } from '../errors.js';
 import { fromLocation, type RegionCatalog, type TransferType } from '../regions.js';
 import type { BucketState, EmulatorStore } from '../store/emulator-store.js';
 import type { ReplicationTuning } from '../options.js';
+import type { ControlOutcome, ReplicationControl, ReplicationControlTarget } from './replication-control.js';
 import type { ProgressView, RuleInput } from './replication-xml.js';
 import { ruleMatches, type ReplicationRuleState, type ReplicationTask } from './rule.js';
 
@@ -28,19 +29,44 @@ export function formatFraction(done: number, total: number): string {
   return (Math.floor((done / total) * 100) / 100).toFixed(2);
 }
 
+/** A control on one rule, with what it started from. */
+interface ControlState {
+  control: ReplicationControl;
+  /** Emulator time the control was put on. */
+  since: number;
+  /** The rule's watermark at `since`. */
+  from: number;
+  /** Steps a slowed rule may still take (fractional). */
+  credit: number;
+}
+
+/** How much a replication pass may do: `steps` over all rules, `grant` scaled per slowed rule. */
+interface Budget {
+  steps: number;
+  /** The pass's allowance in objects, before any slow factor; undefined: rates do not apply. */
+  grant?: number;
+}
+
 /**
  * Asynchronous replication between buckets of one emulator: rules, their state machine
  * (`starting → doing`, `closing → gone`, RTC `enabling → enabled`), historical and new-object
  * queues, and copying at a configurable rate.
  *
  * Writes made by replication are marked as replicas and never replicated further (no chaining).
+ *
+ * Time: the timer grants `objectsPerSecond` per second of real time (at most one second's worth at
+ * once); a move of the emulator clock (`elapse`) grants the whole jump at once. Statuses, progress
+ * and the new-object watermark are read on the emulator clock. A rule can be paused or slowed
+ * (`setControl`, see replication-control.ts).
  */
-export class ReplicationEngine {
+export class ReplicationEngine implements ReplicationControlTarget {
   readonly tuning: Required<ReplicationTuning>;
   private timer: NodeJS.Timeout | undefined;
   private tokens = 0;
   private lastTickAt = 0;
   private cursor = 0;
+  private readonly controls = new WeakMap<ReplicationRuleState, ControlState>();
+  private readonly removedListeners: Array<(bucket: string, ruleId: string) => void> = [];
 
   constructor(
     private readonly store: EmulatorStore,
@@ -63,15 +89,58 @@ export class ReplicationEngine {
       const now = performance.now();
       const elapsed = now - this.lastTickAt;
       this.lastTickAt = now;
-      this.tokens = Math.min(
-        this.tokens + (this.tuning.objectsPerSecond * elapsed) / 1000,
-        Math.max(1, this.tuning.objectsPerSecond),
-      );
-      const budget = Math.floor(this.tokens);
-      const used = this.tick(budget);
-      this.tokens -= used;
+      this.run(elapsed, true);
     }, this.tuning.tickMs);
     this.timer.unref();
+  }
+
+  /**
+   * The emulator clock jumped `ms` forward: applies due transitions and replicates what `ms` of
+   * time allows at `objectsPerSecond` (the whole jump, not capped at one second). Returns the steps.
+   */
+  elapse(ms: number): number {
+    return this.run(ms, false);
+  }
+
+  /** Grants `elapsedMs` worth of tokens (capped at one second's worth first when `capFirst`) and spends them. */
+  private run(elapsedMs: number, capFirst: boolean): number {
+    const grant = (this.tuning.objectsPerSecond * Math.max(0, elapsedMs)) / 1000;
+    const cap = Math.max(1, this.tuning.objectsPerSecond);
+    this.tokens = capFirst ? Math.min(this.tokens + grant, cap) : this.tokens + grant;
+    const used = this.replicate({ steps: Math.floor(this.tokens), grant });
+    // Tokens unspent because nothing was pending do not pile up into a burst later.
+    this.tokens = Math.min(this.tokens - used, cap);
+    return used;
+  }
+
+  /** Called with the bucket and id of each rule that disappears after `closing`. */
+  onRuleRemoved(listener: (bucket: string, ruleId: string) => void): void {
+    this.removedListeners.push(listener);
+  }
+
+  setControl(bucketName: string, ruleId: string, control: ReplicationControl | undefined): ControlOutcome {
+    const bucket = this.store.getBucket(bucketName);
+    if (!bucket) {
+      return 'noSuchBucket';
+    }
+    const rule = bucket.rules.find((r) => r.id === ruleId);
+    if (!rule) {
+      return 'noSuchRule';
+    }
+    if (control === undefined) {
+      this.controls.delete(rule);
+    } else {
+      // Starts from the watermark as it stands (under a previous control, if any).
+      const from = this.watermark(rule);
+      this.controls.set(rule, { control: { ...control }, since: this.now(), from, credit: 0 });
+    }
+    return 'applied';
+  }
+
+  /** The control on `rule`, if any. */
+  controlOf(rule: ReplicationRuleState): ReplicationControl | undefined {
+    const c = this.controls.get(rule);
+    return c ? { ...c.control } : undefined;
   }
 
   stop(): void {
@@ -272,12 +341,27 @@ export class ReplicationEngine {
     if (rule.status !== 'doing') {
       return undefined;
     }
-    const oldestPending = rule.newQueue.length > 0 ? rule.newQueue[0].at : this.now();
-    const view: ProgressView = { newObject: formatWatermark(oldestPending) };
+    const view: ProgressView = { newObject: formatWatermark(this.watermark(rule)) };
     if (rule.historicalObjectReplication) {
       view.historicalObject = formatFraction(rule.historicalDone, rule.historicalTotal);
     }
     return view;
+  }
+
+  /**
+   * Writes before this time (ms) have been replicated: the oldest write not yet copied, else now;
+   * a paused rule's stays where it was, a slowed rule's advances at its factor.
+   */
+  private watermark(rule: ReplicationRuleState): number {
+    const now = this.now();
+    const pending = rule.newQueue.length > 0 ? rule.newQueue[0].at : now;
+    const c = this.controls.get(rule);
+    if (!c) {
+      return pending;
+    }
+    const reached =
+      c.control.mode === 'pause' ? c.from : c.from + c.control.factor * Math.max(0, now - c.since);
+    return Math.min(pending, reached);
   }
 
   /** A client (not replication) wrote `key` into `bucket`. */
@@ -320,6 +404,10 @@ export class ReplicationEngine {
           changed = true;
         } else if (rule.status === 'closing' && now - rule.statusChangedAt >= this.tuning.closingMs) {
           bucket.rules.splice(i, 1);
+          this.controls.delete(rule);
+          for (const listener of this.removedListeners) {
+            listener(bucket.name, rule.id);
+          }
           changed = true;
           continue;
         }
@@ -342,21 +430,49 @@ export class ReplicationEngine {
   /**
    * Applies transitions and performs up to `maxObjects` replication steps, round-robin over the
    * `doing` rules (new writes before historical objects within a rule). Returns the steps performed.
+   * A paused rule takes no step; a slowed rule takes `factor × maxObjects` (fractions carry over to
+   * the next tick). Without `maxObjects`, rates and slow factors do not apply (pauses still do).
    */
   tick(maxObjects = Number.POSITIVE_INFINITY): number {
+    return this.replicate(
+      Number.isFinite(maxObjects) ? { steps: maxObjects, grant: maxObjects } : { steps: maxObjects },
+    );
+  }
+
+  /** Everything pending for `doing` rules that are not paused, regardless of rate. */
+  flush(): number {
+    return this.tick();
+  }
+
+  private replicate(budget: Budget): number {
     this.applyTransitions();
-    const active: Array<{ bucket: BucketState; rule: ReplicationRuleState }> = [];
+    const { grant } = budget;
+    const active: Array<{ bucket: BucketState; rule: ReplicationRuleState; slow?: ControlState }> = [];
+    const slowed: Array<{ state: ControlState; factor: number }> = [];
     for (const bucket of this.store.listBuckets()) {
       for (const rule of bucket.rules) {
-        if (rule.status === 'doing' && (rule.newQueue.length > 0 || rule.historicalQueue.length > 0)) {
-          active.push({ bucket, rule });
+        if (rule.status !== 'doing' || (rule.newQueue.length === 0 && rule.historicalQueue.length === 0)) {
+          continue;
         }
+        const c = this.controls.get(rule);
+        if (c?.control.mode === 'pause') {
+          continue;
+        }
+        if (c?.control.mode === 'slow' && grant !== undefined) {
+          c.credit += c.control.factor * grant;
+          slowed.push({ state: c, factor: c.control.factor });
+          if (c.credit >= 1) {
+            active.push({ bucket, rule, slow: c });
+          }
+          continue;
+        }
+        active.push({ bucket, rule });
       }
     }
     let done = 0;
-    while (done < maxObjects && active.length > 0) {
+    while (done < budget.steps && active.length > 0) {
       this.cursor = this.cursor % active.length;
-      const { bucket, rule } = active[this.cursor];
+      const { bucket, rule, slow } = active[this.cursor];
       if (rule.newQueue.length > 0) {
         this.perform(bucket, rule, rule.newQueue.shift()!);
       } else {
@@ -364,22 +480,24 @@ export class ReplicationEngine {
         rule.historicalDone++;
       }
       done++;
-      if (rule.newQueue.length === 0 && rule.historicalQueue.length === 0) {
+      if (slow) {
+        slow.credit -= 1;
+      }
+      if ((rule.newQueue.length === 0 && rule.historicalQueue.length === 0) || (slow && slow.credit < 1)) {
         active.splice(this.cursor, 1);
       } else {
         this.cursor++;
       }
+    }
+    // A slowed rule's unspent credit carries over, but never more than one pass's worth.
+    for (const { state, factor } of slowed) {
+      state.credit = Math.min(state.credit, Math.max(1, factor * (grant ?? 0)));
     }
     if (done > 0) {
       this.store.changed();
       this.applyTransitions();
     }
     return done;
-  }
-
-  /** Everything pending for `doing` rules, regardless of rate. */
-  flush(): number {
-    return this.tick();
   }
 
   private perform(source: BucketState, rule: ReplicationRuleState, task: ReplicationTask): void {

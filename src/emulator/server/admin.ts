@@ -1,8 +1,12 @@
 import { ossError } from '../errors.js';
+import { type AddedFault, parseFaultSpec } from '../faults.js';
 import { removeObject, writeObject } from '../operations/object-operations.js';
+import type { ReplicationControl } from '../replication/replication-control.js';
 import type { ReplicationRuleState } from '../replication/rule.js';
 import { isValidBucketName } from '../store/bucket-name.js';
 import type { BucketState } from '../store/emulator-store.js';
+import { parseClockMove } from '../emulator-clock.js';
+import { type ClockMoved, moveClock } from './clock-admin.js';
 import type { EmulatorState } from './emulator-state.js';
 
 export interface ReplicationRuleView {
@@ -16,6 +20,8 @@ export interface ReplicationRuleView {
   pendingObjects: number;
   historicalTotal: number;
   historicalDone: number;
+  /** The replication fault on the rule (pause or slow), if any. */
+  control?: ReplicationControl;
 }
 
 export interface EmulatorAdmin {
@@ -29,13 +35,37 @@ export interface EmulatorAdmin {
   getRules(bucket: string): ReplicationRuleView[];
   /** Applies due rule transitions and performs up to `maxObjects` replication steps now. */
   tickReplication(maxObjects?: number): number;
-  /** Applies due transitions and performs every pending replication step of `doing` rules. */
+  /** Applies due transitions and performs every pending replication step of `doing` rules not paused, ignoring rates. */
   flushReplication(): number;
+  /**
+   * Pauses one rule (a stalled rule: nothing copied, historical fraction and watermark frozen), as
+   * `POST /__emulator/faults {"replication": {…, "mode": "pause"}}` does; listed among the faults.
+   * @throws FaultSpecError naming `replication.bucket` / `replication.ruleId` when they do not exist.
+   */
+  pauseReplication(bucket: string, ruleId: string): AddedFault;
+  /**
+   * Slows one rule to `factor` (0 < factor < 1, default 0.1) of the emulator's rate; its watermark
+   * advances at `factor` of the clock's rate. @throws FaultSpecError naming the bad field.
+   */
+  slowReplication(bucket: string, ruleId: string, factor?: number): AddedFault;
+  /** Removes the rule's replication fault (false when it had none): it replicates normally again. */
+  resumeReplication(bucket: string, ruleId: string): boolean;
+  /** The emulator's time. */
+  now(): Date;
+  /**
+   * Moves the emulator clock forward and replicates what that time allows, as
+   * `POST /__emulator/clock {"advanceMs": ms}` does. @throws ClockMoveError (`advanceMs`) for ms < 0.
+   */
+  advanceClock(ms: number): ClockMoved;
+  /** Sets the emulator clock to `to`, never backwards. @throws ClockMoveError (`set`) for a past time. */
+  setClock(to: Date | string): ClockMoved;
 }
 
 /** The in-process admin API of a running emulator (tests, seeding): no HTTP, no signatures. */
 export function createAdmin(state: EmulatorState): EmulatorAdmin {
-  const { store, engine, regions, clock } = state;
+  const { store, engine, regions, clock, faults, emulatorClock } = state;
+  const control = (bucket: string, ruleId: string, c: Record<string, unknown>): AddedFault =>
+    faults.add(parseFaultSpec({ replication: { bucket, ruleId, ...c } }));
 
   function adminBucket(name: string): BucketState {
     const bucket = store.getBucket(name);
@@ -104,6 +134,10 @@ export function createAdmin(state: EmulatorState): EmulatorAdmin {
         if (r.rtc !== undefined) {
           view.rtc = r.rtc;
         }
+        const c = engine.controlOf(r);
+        if (c !== undefined) {
+          view.control = c;
+        }
         return view;
       });
     },
@@ -112,6 +146,26 @@ export function createAdmin(state: EmulatorState): EmulatorAdmin {
     },
     flushReplication() {
       return engine.flush();
+    },
+    pauseReplication(bucket, ruleId) {
+      return control(bucket, ruleId, { mode: 'pause' });
+    },
+    slowReplication(bucket, ruleId, factor) {
+      return control(bucket, ruleId, factor === undefined ? { mode: 'slow' } : { mode: 'slow', factor });
+    },
+    resumeReplication(bucket, ruleId) {
+      const fault = faults.replicationFault(bucket, ruleId);
+      return fault !== undefined && faults.remove(fault.id);
+    },
+    now() {
+      return clock();
+    },
+    advanceClock(ms) {
+      return moveClock(emulatorClock, engine, { advanceMs: ms });
+    },
+    setClock(to) {
+      const at = typeof to === 'string' ? parseClockMove({ set: to }) : { set: to };
+      return moveClock(emulatorClock, engine, at);
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { KeyRing } from '../auth/key-ring.js';
+import type { EmulatorClock } from '../emulator-clock.js';
 import type { FaultInjector } from '../faults.js';
 import type { RegionCatalog } from '../regions.js';
 import type { ReplicationEngine } from '../replication/replication-engine.js';
@@ -13,8 +14,16 @@ export interface EmulatorState {
   readonly defaultRegion: string;
   readonly keyRing: KeyRing;
   readonly clockSkewSeconds: number | 'off';
+  /** The emulator's time (`emulatorClock.now`): replication and every timestamp it reports. */
   readonly clock: () => Date;
-  /** Set when fault injection is on. */
-  readonly faults?: FaultInjector;
+  /** The emulator's time and how it is moved; its base clock checks signatures. */
+  readonly emulatorClock: EmulatorClock;
+  /**
+   * Request and replication faults. Always there (the in-process admin pauses and slows rules);
+   * the HTTP admin endpoints (`/__emulator/faults`, `/__emulator/clock`) only with `faultsAdmin`.
+   */
+  readonly faults: FaultInjector;
+  /** Fault injection is on: the admin endpoints are served. */
+  readonly faultsAdmin: boolean;
   readonly log?: (line: string) => void;
 }

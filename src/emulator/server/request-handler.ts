@@ -18,6 +18,7 @@ import {
   send,
   type Exchange,
 } from './exchange.js';
+import { handleClockAdmin, isClockAdminPath } from './clock-admin.js';
 import { handleFaultsAdmin, isFaultsAdminPath } from './faults-admin.js';
 
 /** The 200 a `malformedBody` fault answers with: XML cut off inside an element. */
@@ -100,7 +101,7 @@ function readTarget(exchange: Exchange): Target {
 async function serveOss(state: EmulatorState, exchange: Exchange, target: Target): Promise<number> {
   const { req, method } = exchange;
   const { op, address, headers, query, queryMap } = target;
-  const decision = state.faults?.decide(op);
+  const decision = state.faults.decide(op);
   if (decision && decision.latencyMs > 0) {
     await sleep(decision.latencyMs);
   }
@@ -121,9 +122,10 @@ async function serveOss(state: EmulatorState, exchange: Exchange, target: Target
   if (address.bucket !== undefined && !isValidBucketName(address.bucket)) {
     throw ossError('InvalidBucketName', { BucketName: address.bucket });
   }
+  // Clients sign with their own time: the base clock, not the (movable) emulator clock.
   const caller = verifyRequest(
     { method, bucket: address.bucket, key: address.key, query, headers },
-    { keys: state.keyRing, now: state.clock(), clockSkewSeconds: state.clockSkewSeconds },
+    { keys: state.keyRing, now: state.emulatorClock.base(), clockSkewSeconds: state.clockSkewSeconds },
   );
   checkContentMd5(headers, body);
 
@@ -145,7 +147,7 @@ async function serveOss(state: EmulatorState, exchange: Exchange, target: Target
   return result.status;
 }
 
-/** The emulator's HTTP handler: the fault admin endpoint, else an OSS request; one log line each. */
+/** The emulator's HTTP handler: the fault and clock admin endpoints, else an OSS request; one log line each. */
 export function createRequestHandler(
   state: EmulatorState,
 ): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
@@ -154,8 +156,13 @@ export function createRequestHandler(
     let op: OperationName | 'Unknown' = 'Unknown';
     let status = 0;
     try {
-      if (state.faults && isFaultsAdminPath(exchange.rawPath)) {
+      if (state.faultsAdmin && isFaultsAdminPath(exchange.rawPath)) {
         await handleFaultsAdmin(state.faults, exchange, state.clock);
+        status = res.statusCode;
+        return;
+      }
+      if (state.faultsAdmin && isClockAdminPath(exchange.rawPath)) {
+        await handleClockAdmin(state.emulatorClock, state.engine, exchange);
         status = res.statusCode;
         return;
       }
