@@ -10,7 +10,6 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runAuditVerify } from '../../scripts/audit-verify.js';
@@ -27,6 +26,7 @@ import {
   type PrincipalsFile,
 } from '../fixtures/principals.js';
 import { createTestApp, type TestApp } from '../utils/create-test-app.js';
+import { execSqliteFile } from '../../src/audit/__fixtures__/sqlite-test-file.js';
 
 const auditor = principalWithKey('auditor', { policies: [policy(allow('gateway:*'))] });
 const principals: PrincipalsFile = writePrincipalsFile({ principals: [auditor.entry] });
@@ -90,16 +90,7 @@ const backends: Array<{ name: string; postgres: boolean; create(): Promise<TestD
       const file = join(tmp, `integrity-${counter}.db`);
       return Promise.resolve({
         url: `sqlite:${file}`,
-        exec: (statement: string) => {
-          const db = new Database(file);
-          try {
-            db.pragma('busy_timeout = 5000');
-            db.exec(statement);
-          } finally {
-            db.close();
-          }
-          return Promise.resolve();
-        },
+        exec: (statement: string) => execSqliteFile(file, statement),
         drop: () => Promise.resolve(),
       });
     },

@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { decisionInput, storedEvent } from '../__fixtures__/audit-events.js';
@@ -9,6 +8,7 @@ import { createPostgresTestSchema, resolvePostgresTestUrl } from '../__fixtures_
 import { GENESIS_HASH, verifyAuditChains } from '../audit-chain.js';
 import type { AuditEvent } from '../audit-event.js';
 import { KyselyAuditStore } from './kysely-audit-store.js';
+import { execSqliteFile } from '../__fixtures__/sqlite-test-file.js';
 
 /*
  * The hash chain as the stores keep it (DESIGN §10): linking, restart, several instances on one
@@ -36,15 +36,7 @@ const backends: Array<{ name: string; create(): Database_ }> = [
       const file = join(tmp, `chain-${counter}.db`);
       return {
         url: `sqlite:${file}`,
-        exec: (statement) => {
-          const db = new Database(file);
-          try {
-            db.exec(statement);
-          } finally {
-            db.close();
-          }
-          return Promise.resolve();
-        },
+        exec: (statement) => execSqliteFile(file, statement),
         drop: () => Promise.resolve(),
       };
     },
