@@ -43,6 +43,8 @@ export interface OssInventoryOptions {
   onBuckets?: (account: string, buckets: readonly string[]) => void;
   onError?: (error: Error) => void;
   now?: () => Date;
+  /** Buckets asked per ListBuckets page (default and most {@link INVENTORY_PAGE_SIZE}). */
+  pageSize?: number;
 }
 
 interface BucketEntry {
@@ -217,7 +219,10 @@ export class OssInventory implements Inventory {
       const answer = await this.call(requestId, account, 'ListBuckets', undefined, (signal) =>
         this.upstream.listBuckets(
           account.id,
-          { maxKeys: INVENTORY_PAGE_SIZE, ...(marker !== undefined ? { marker } : {}) },
+          {
+            maxKeys: this.options.pageSize ?? INVENTORY_PAGE_SIZE,
+            ...(marker !== undefined ? { marker } : {}),
+          },
           signal,
         ),
       );
