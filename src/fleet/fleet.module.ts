@@ -48,6 +48,9 @@ export function initialRules(config: AppConfig): RuleRef[] {
   return [{ account: DEFAULT_ACCOUNT, bucket: DEMO_BUCKETS[0].name, ruleId: DEMO_RULE.id }];
 }
 
+/** Longest start-up wait for the inventory's first refresh. */
+export const INVENTORY_STARTUP_WAIT_MS = 10_000;
+
 /**
  * Starts the inventory and the sampler once the app is up (the sampler's first pass waits for the
  * inventory's first refresh); stops both before the audit trail's last flush.
@@ -69,6 +72,9 @@ class FleetLifecycle implements OnApplicationBootstrap, OnModuleDestroy, OnAppli
       this.logger.warn(`progress history migration failed (retried by the sampler): ${String(error)}`);
     }
     this.inventory.start();
+    // Serve with the bucket → account map filled (ARNs, routing); an OSS that is slow to answer delays
+    // start-up by INVENTORY_STARTUP_WAIT_MS at most, then the refresh goes on in the background.
+    await this.inventory.firstRefreshSettled(INVENTORY_STARTUP_WAIT_MS);
     this.sampler.start();
   }
 

@@ -105,6 +105,26 @@ export class OssInventory implements Inventory {
     this.firstRefresh = this.refresh();
   }
 
+  /**
+   * Resolves when the first refresh has run, or after `maxWaitMs` if it takes longer (it goes on in the
+   * background). The app waits for it at start-up, so it serves with the bucket → account map filled.
+   */
+  async firstRefreshSettled(maxWaitMs: number): Promise<void> {
+    if (this.firstRefresh === undefined) {
+      return;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, maxWaitMs);
+      timer.unref?.();
+    });
+    try {
+      await Promise.race([this.firstRefresh, waited]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   /** Whether a next full refresh is scheduled. */
   get scheduled(): boolean {
     return this.timer !== undefined;
