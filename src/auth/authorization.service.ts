@@ -14,6 +14,7 @@ import type { ActionRequirement, ResourceSelector } from './decorators/requires-
 import { AUTH_CLOCK, type Clock } from './clock.js';
 import type { Caller } from './caller/caller.js';
 import { clientAddress, TrustedProxies } from './caller/client-address.js';
+import { ACCOUNT_RESOLVER, type AccountResolver } from './ports/account-resolver.port.js';
 import {
   BUCKET_REGION_RESOLVER,
   type BucketLocation,
@@ -92,13 +93,19 @@ export class AuthorizationService {
     @Inject(BUCKET_REGION_RESOLVER) private readonly regions: BucketRegionResolver,
     @Inject(AUTH_CLOCK) private readonly clock: Clock,
     @Optional() @Inject(AuditService) private readonly audit?: LookupAudit,
+    @Optional() @Inject(ACCOUNT_RESOLVER) private readonly accounts?: AccountResolver,
   ) {
     this.trusted = new TrustedProxies(config.server.trustedProxies);
   }
 
+  /** The account id of the bucket's ARN: its owning account's (the default account's if none lists it). */
+  private arnAccountOf(bucket: string): string {
+    return this.accounts?.accountOf(bucket).arnAccountId ?? this.config.oss.accountId;
+  }
+
   /** The ARN of a bucket whose region is unknown (for the audit of a failed region lookup). */
   unresolvedBucketResource(bucket: string): string {
-    return bucketArn('*', this.config.oss.accountId, bucket);
+    return bucketArn('*', this.arnAccountOf(bucket), bucket);
   }
 
   /**
@@ -108,7 +115,7 @@ export class AuthorizationService {
    * caller (the authorize stage) audits it.
    */
   bucketResource(bucket: string, lookup: LookupRequest): string | Promise<string> {
-    const arn = (location: string): string => bucketArn(location, this.config.oss.accountId, bucket);
+    const arn = (location: string): string => bucketArn(location, this.arnAccountOf(bucket), bucket);
     if (this.regions.knownMissing?.(bucket) === true) {
       return arn('*');
     }
@@ -177,7 +184,7 @@ export class AuthorizationService {
     const started = performance.now();
     return located.then(
       (found) => {
-        this.recordLookup(lookup, bucketArn(found.location, this.config.oss.accountId, bucket), started, {
+        this.recordLookup(lookup, bucketArn(found.location, this.arnAccountOf(bucket), bucket), started, {
           outcomeStatus: 200,
           ossRequestId: found.requestId,
         });
@@ -349,7 +356,7 @@ export class AuthorizationService {
       } catch (error) {
         throw toDomainError(error);
       }
-      resource = bucketArn(location, this.config.oss.accountId, bucket);
+      resource = bucketArn(location, this.arnAccountOf(bucket), bucket);
     } else {
       resource = this.unresolvedBucketResource(bucket);
     }

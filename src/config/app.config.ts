@@ -1,4 +1,6 @@
 import { hostname } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { type AccountConfig, parseAccountsFile } from './accounts-file.js';
 import { deepFreeze } from './deep-freeze.js';
 import { checkEmulatorConfig, type EmulatorConfig } from './emulator.config.js';
 import { checkGatewayEnv, ConfigValidationError, type EnvSchema, type LogLevel } from './env.schema.js';
@@ -61,6 +63,17 @@ export interface AppConfig {
     readonly maxCallsPerRequest: number;
   };
   readonly auth: { readonly principalsFile?: string };
+  /**
+   * The OSS accounts (DESIGN §11): GATEWAY_ACCOUNTS_FILE's in order, else the one account `default` of
+   * `OSS_*`. The first is the default account (buckets no account lists are its); `config.oss`
+   * describes it (credentials, region, endpoint, ARN account id).
+   */
+  readonly accounts: {
+    readonly file?: string;
+    readonly list: readonly AccountConfig[];
+  };
+  /** The inventory (DESIGN §11): seconds between full refreshes (`GATEWAY_INVENTORY_INTERVAL_SECONDS`, default 600). */
+  readonly inventory: { readonly intervalSeconds: number };
   /** GATEWAY_RATE_LIMITS as a table; REDIS_URL shares the counters between instances. */
   readonly rateLimits: {
     readonly table: RateLimitTable;
@@ -146,6 +159,31 @@ function credentialsFrom(env: EnvSchema): OssCredentialsConfig | undefined {
     : { accessKeyId: id, accessKeySecret: secret };
 }
 
+/** The id of the one account of `OSS_*` when no accounts file is given (DESIGN §11). */
+export const DEFAULT_ACCOUNT_ID = 'default';
+
+/**
+ * The accounts of GATEWAY_ACCOUNTS_FILE, credentials resolved from the variables it names.
+ * @throws ConfigValidationError naming each problem by its path in the file (exit code 78 at start-up).
+ */
+function readAccountsFile(file: string, raw: Record<string, string | undefined>): AccountConfig[] {
+  const heading = `Invalid accounts file ${file} (GATEWAY_ACCOUNTS_FILE)`;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigValidationError([`$: cannot be read: ${(error as Error).message}`], heading);
+  }
+  const result = parseAccountsFile(text, file, raw);
+  if (!result.ok) {
+    throw new ConfigValidationError(
+      result.problems.map((p) => `${p.path}: ${p.message}`),
+      heading,
+    );
+  }
+  return result.accounts;
+}
+
 function commaList(value: string): string[] {
   return value
     .split(',')
@@ -163,7 +201,10 @@ export function buildAppConfig(
   overrides: ConfigOverrides = {},
 ): AppConfig {
   const { env, problems } = checkGatewayEnv(raw);
-  const credentials = credentialsFrom(env);
+  const fileAccounts =
+    env.GATEWAY_ACCOUNTS_FILE !== undefined ? readAccountsFile(env.GATEWAY_ACCOUNTS_FILE, raw) : undefined;
+  // With an accounts file, the first account is the default one and its keys are the client's.
+  const credentials = fileAccounts ? fileAccounts[0].credentials : credentialsFrom(env);
   const emulator = credentials ? undefined : checkEmulatorConfig(raw);
   problems.push(...(emulator?.problems ?? []));
   if (problems.length > 0) {
@@ -171,6 +212,23 @@ export function buildAppConfig(
   }
   const principalsFile = overrides.auth?.principalsFile ?? env.GATEWAY_PRINCIPALS_FILE;
   const mode = credentials ? 'upstream' : 'embedded';
+  const first = fileAccounts?.[0];
+  const region = first?.region ?? env.OSS_REGION.replace(/^oss-/, '');
+  const endpoint = first?.endpoint ?? env.OSS_ENDPOINT;
+  const accountId = first?.arnAccountId ?? env.OSS_ACCOUNT_ID;
+  const accounts: AccountConfig[] = fileAccounts
+    ? fileAccounts.map((a) =>
+        a.endpoint === undefined && env.OSS_ENDPOINT ? { ...a, endpoint: env.OSS_ENDPOINT } : a,
+      )
+    : [
+        {
+          id: DEFAULT_ACCOUNT_ID,
+          name: DEFAULT_ACCOUNT_ID,
+          arnAccountId: accountId,
+          region,
+          ...(endpoint ? { endpoint } : {}),
+        },
+      ];
   return deepFreeze({
     mode,
     server: {
@@ -194,14 +252,14 @@ export function buildAppConfig(
       },
     },
     oss: {
-      region: env.OSS_REGION.replace(/^oss-/, ''),
-      ...(env.OSS_ENDPOINT ? { endpoint: env.OSS_ENDPOINT } : {}),
+      region,
+      ...(endpoint ? { endpoint } : {}),
       ...(env.OSS_ADDRESSING ? { addressing: env.OSS_ADDRESSING } : {}),
       internal: env.OSS_INTERNAL,
       ...(credentials ? { credentials } : {}),
       ...overrides.oss,
       signatureVersion: env.OSS_SIGNATURE_VERSION,
-      accountId: env.OSS_ACCOUNT_ID,
+      accountId,
       timeouts: { connectMs: env.OSS_CONNECT_TIMEOUT_MS, requestMs: env.OSS_REQUEST_TIMEOUT_MS },
       retry: {
         maxAttempts: env.OSS_MAX_ATTEMPTS,
@@ -215,6 +273,11 @@ export function buildAppConfig(
       maxCallsPerRequest: env.GATEWAY_MAX_UPSTREAM_CALLS_PER_REQUEST,
     },
     auth: principalsFile ? { principalsFile } : {},
+    accounts:
+      env.GATEWAY_ACCOUNTS_FILE !== undefined
+        ? { file: env.GATEWAY_ACCOUNTS_FILE, list: accounts }
+        : { list: accounts },
+    inventory: { intervalSeconds: env.GATEWAY_INVENTORY_INTERVAL_SECONDS },
     rateLimits: {
       table: rateLimitTable(env.GATEWAY_RATE_LIMITS),
       ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : {}),

@@ -76,6 +76,8 @@ export class EnvSchema {
   /** Comma-separated IPs/CIDRs whose X-Forwarded-For is honoured. */
   @IsOptional() @IsString() GATEWAY_TRUSTED_PROXIES = '';
   @IsOptional() @IsString() GATEWAY_PRINCIPALS_FILE?: string;
+  /** The OSS accounts the gateway manages (YAML, DESIGN §11); without it, the one account of `OSS_*`. */
+  @IsOptional() @IsString() @MinLength(1) GATEWAY_ACCOUNTS_FILE?: string;
   /** `class=N/unit[:burst=M]`, comma-separated (DESIGN.md §9); classes not named keep their default. */
   @IsOptional()
   @ValidateBy({
@@ -169,6 +171,8 @@ export class EnvSchema {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(600_000) AUDIT_RETRY_MAX_DELAY_MS = 30_000;
 
   // ---- replication you can see (DESIGN.md §11)
+  /** Seconds between two full inventory refreshes (ListBuckets of every account, each bucket's rules). */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(86_400) GATEWAY_INVENTORY_INTERVAL_SECONDS = 600;
   /** Seconds between progress sampler passes; default 60, embedded mode 5. */
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(86_400) GATEWAY_SAMPLE_INTERVAL_SECONDS?: number;
   /** Progress samples older than this many days are deleted. */

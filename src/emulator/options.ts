@@ -5,6 +5,12 @@ export interface EmulatorAccessKey {
   accessKeySecret: string;
   /** When set, this is an STS credential: requests must carry this token. */
   securityToken?: string;
+  /**
+   * The account (owner id) this key belongs to: ListBuckets shows that owner's buckets, and the
+   * buckets the key creates are that owner's. Default EMULATOR_OWNER_ID, the owner of every bucket
+   * created without one.
+   */
+  owner?: string;
 }
 
 export interface ReplicationTuning {

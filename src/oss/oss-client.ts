@@ -22,6 +22,8 @@ import {
 import { GetBucketReplicationLocation } from './operations/bucket-replication-location.js';
 import { GetBucketReplicationProgress } from './operations/bucket-replication-progress.js';
 import { PutBucketRtc } from './operations/bucket-rtc.js';
+import { ListBuckets } from './operations/list-buckets.js';
+import type { ListBucketsInput, ListBucketsOutput } from './models/service.js';
 import { normalizeRegion } from './region.js';
 import type { HttpRequestSpec, OssHttpResponse, OssOperation } from './operations/operation.js';
 import type { BreakerSnapshot, CircuitBreakerOptions } from './breaker/circuit-breakers.js';
@@ -275,6 +277,14 @@ export class OssClient {
     options?: CallOptions,
   ): Promise<DeleteBucketReplicationOutput> {
     return this.send(DeleteBucketReplication, { bucket, ruleId }, options);
+  }
+
+  /**
+   * ListBuckets (GetService): one page of the buckets the credentials' account owns. Follow
+   * `nextMarker` while `isTruncated` for the rest.
+   */
+  listBuckets(input: ListBucketsInput = {}, options?: CallOptions): Promise<ListBucketsOutput> {
+    return this.send(ListBuckets, input, options);
   }
 
   /** `GET /?location`, cached per bucket (TTL, bounded); concurrent misses share one request. */

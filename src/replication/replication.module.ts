@@ -7,5 +7,7 @@ import { ReplicationService } from './replication.service.js';
 @Module({
   controllers: [ReplicationController],
   providers: [ReplicationService, ReplicationResolver],
+  // The fleet subscribes to the writes made through the gateway (its inventory re-reads those buckets).
+  exports: [ReplicationService],
 })
 export class ReplicationModule {}

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { AuditEventInput } from '../audit/audit-event.js';
 import { AuditService } from '../audit/audit.service.js';
+import { ACCOUNT_RESOLVER, type AccountResolver } from '../auth/ports/account-resolver.port.js';
 import {
   BUCKET_REGION_RESOLVER,
   type BucketRegionResolver,
@@ -116,9 +117,25 @@ export class ReplicationService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Optional() @Inject(REPLICATION_CLOCK) clock?: () => Date,
     @Optional() @Inject(RULE_ID_GENERATOR) ruleIds?: () => string,
+    @Optional() @Inject(ACCOUNT_RESOLVER) private readonly accounts?: AccountResolver,
   ) {
     this.now = clock ?? (() => new Date());
     this.newRuleId = ruleIds ?? randomUUID;
+  }
+
+  private readonly changeListeners: Array<(bucket: string) => void> = [];
+
+  /**
+   * Calls `listener` with the bucket after every write made through the gateway that OSS accepted
+   * (create, RTC, delete; not dry runs): the inventory re-reads that bucket. Listeners must not throw.
+   */
+  onRulesChanged(listener: (bucket: string) => void): void {
+    this.changeListeners.push(listener);
+  }
+
+  /** The account id of the bucket's ARN: its owning account's (the default account's if none lists it). */
+  private arnAccountOf(bucket: string): string {
+    return this.accounts?.accountOf(bucket).arnAccountId ?? this.config.oss.accountId;
   }
 
   async list(ctx: CallContext, bucket: string): Promise<ReplicationRuleModel[]> {
@@ -351,6 +368,9 @@ export class ReplicationService {
 
   /** Re-read after a write so the answer shows OSS's state; a failed re-read does not undo the success. */
   private async rulesAfterWrite(ctx: CallContext, bucket: string): Promise<ReplicationRuleModel[]> {
+    for (const listener of this.changeListeners) {
+      listener(bucket);
+    }
     try {
       const { rules } = await this.forward(ctx, 'GetBucketReplication', bucket, false, (signal) =>
         this.api.listRules(bucket, signal),
@@ -420,7 +440,7 @@ export class ReplicationService {
 
   /** The bucket's ARN (region `*` when it cannot be learned): at once when its location is cached. */
   private resourceOf(bucket: string): string | Promise<string> {
-    const arn = (location = '*'): string => bucketArn(location, this.config.oss.accountId, bucket);
+    const arn = (location = '*'): string => bucketArn(location, this.arnAccountOf(bucket), bucket);
     let located;
     try {
       located = this.regions.locate(bucket);
@@ -503,7 +523,7 @@ export class ReplicationService {
     const resource =
       operation === 'GetBucketLocation' && outcome.outcomeStatus !== 200
         ? // That lookup itself failed: asking again to name its resource would only repeat the failure.
-          bucketArn('*', this.config.oss.accountId, bucket)
+          bucketArn('*', this.arnAccountOf(bucket), bucket)
         : this.resourceOf(bucket);
     return typeof resource === 'string' ? emit(resource) : resource.then(emit);
   }

@@ -24,10 +24,15 @@ export class OssBucketRegionResolver implements BucketRegionResolver {
   /** The lookup under way for a bucket: concurrent callers share it (one call, one promise to audit). */
   private readonly inFlight = new Map<string, Promise<BucketLocation>>();
 
-  constructor(@Inject(OSS_CLIENT) private readonly client: OssClient) {}
+  private readonly clientFor: (bucket: string) => OssClient;
+
+  /** `client`: the one client, or the client of each bucket's account (several accounts). */
+  constructor(@Inject(OSS_CLIENT) client: OssClient | ((bucket: string) => OssClient)) {
+    this.clientFor = typeof client === 'function' ? client : () => client;
+  }
 
   locate(bucket: string): BucketLocation | Promise<BucketLocation> {
-    const cached = this.client.cachedBucketLocation(bucket);
+    const cached = this.clientFor(bucket).cachedBucketLocation(bucket);
     if (cached !== undefined) {
       return { location: toLocation(cached.location), requestId: cached.requestId };
     }
@@ -58,7 +63,7 @@ export class OssBucketRegionResolver implements BucketRegionResolver {
 
   private async fetch(bucket: string): Promise<BucketLocation> {
     try {
-      const output = await this.client.getBucketLocation(bucket);
+      const output = await this.clientFor(bucket).getBucketLocation(bucket);
       this.missing.delete(bucket);
       return { location: toLocation(output.location), requestId: output.requestId };
     } catch (error) {

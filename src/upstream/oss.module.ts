@@ -6,6 +6,10 @@ import { REPLICATION_API } from '../replication/ports/replication-api.port.js';
 import { OssBucketRegionResolver } from './bucket-region-resolver.adapter.js';
 import { OSS_CLIENT } from './oss-client.token.js';
 import { OssReplicationApi } from './replication-api.adapter.js';
+import { ACCOUNT_CLIENTS, AccountClients } from './account-clients.js';
+import { BucketAccountDirectory } from './bucket-account-directory.js';
+import { ACCOUNT_RESOLVER } from '../auth/ports/account-resolver.port.js';
+import type { AccountConfig } from '../config/accounts-file.js';
 import type { OssCredentials } from '../oss/signer/types.js';
 import { OssClientError } from '../oss/errors.js';
 import { OssClient } from '../oss/oss-client.js';
@@ -38,12 +42,9 @@ function resilienceObserver(metrics: MetricsService | undefined): OssResilienceO
  * With `metrics`, its retries, retry quota and circuit breakers are exported.
  */
 export function createOssClient(config: AppConfig, metrics?: MetricsService): OssClient {
-  const oss = config.oss;
-  const client = new OssClient({
-    region: oss.region,
-    ...(oss.endpoint !== undefined ? { endpoint: oss.endpoint } : {}),
-    ...(oss.addressing !== undefined ? { addressing: oss.addressing } : {}),
-    internal: oss.internal,
+  const client = buildClient(config, {
+    region: config.oss.region,
+    ...(config.oss.endpoint !== undefined ? { endpoint: config.oss.endpoint } : {}),
     credentials: (): OssCredentials => {
       const credentials = config.oss.credentials;
       if (!credentials) {
@@ -51,36 +52,121 @@ export function createOssClient(config: AppConfig, metrics?: MetricsService): Os
       }
       return credentials;
     },
-    signatureVersion: oss.signatureVersion,
-    timeouts: oss.timeouts,
-    retry: oss.retry,
-    retryQuota: { capacity: oss.retryQuota },
-    circuitBreaker: oss.breaker,
-    observer: resilienceObserver(metrics),
+    metrics,
   });
   metrics?.observeUpstream(() => client.resilience());
   return client;
 }
 
+/**
+ * The client of one more account of GATEWAY_ACCOUNTS_FILE: its credentials, region and endpoint, the
+ * same signing, timeouts, retries, retry quota and breakers settings as every client (each client has
+ * its own quota and breakers). Its retries and breaker transitions are counted in the same metrics.
+ */
+export function createAccountClient(
+  config: AppConfig,
+  account: AccountConfig,
+  metrics?: MetricsService,
+): OssClient {
+  const credentials = account.credentials;
+  return buildClient(config, {
+    region: account.region,
+    ...(account.endpoint !== undefined ? { endpoint: account.endpoint } : {}),
+    credentials: (): OssCredentials => {
+      if (!credentials) {
+        throw new OssClientError('CredentialsError', `No OSS credentials for account ${account.id}.`);
+      }
+      return credentials;
+    },
+    metrics,
+  });
+}
+
+function buildClient(
+  config: AppConfig,
+  target: {
+    region: string;
+    endpoint?: string;
+    credentials: () => OssCredentials;
+    metrics: MetricsService | undefined;
+  },
+): OssClient {
+  const oss = config.oss;
+  return new OssClient({
+    region: target.region,
+    ...(target.endpoint !== undefined ? { endpoint: target.endpoint } : {}),
+    ...(oss.addressing !== undefined ? { addressing: oss.addressing } : {}),
+    internal: oss.internal,
+    credentials: target.credentials,
+    signatureVersion: oss.signatureVersion,
+    timeouts: oss.timeouts,
+    retry: oss.retry,
+    retryQuota: { capacity: oss.retryQuota },
+    circuitBreaker: oss.breaker,
+    observer: resilienceObserver(target.metrics),
+  });
+}
+
 /** The OSS client and the adapters that implement feature ports over it. Global: one client per app. */
+/**
+ * The OSS clients (one per account, DESIGN §11) and the adapters that implement feature ports over
+ * them. Global. A bucket's calls use the client of the account that owns it (ACCOUNT_RESOLVER, kept by
+ * the inventory); with the single account of `OSS_*` that is always the one `OSS_CLIENT`.
+ */
 @Global()
 @Module({
   providers: [
     { provide: OSS_CLIENT, inject: [APP_CONFIG, MetricsService], useFactory: createOssClient },
     {
-      provide: REPLICATION_API,
-      inject: [OSS_CLIENT],
-      useFactory: (client: OssClient) => new OssReplicationApi(client),
+      provide: BucketAccountDirectory,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => new BucketAccountDirectory(config.accounts.list),
     },
-    { provide: BUCKET_REGION_RESOLVER, useClass: OssBucketRegionResolver },
+    { provide: ACCOUNT_RESOLVER, useExisting: BucketAccountDirectory },
+    {
+      provide: ACCOUNT_CLIENTS,
+      inject: [APP_CONFIG, MetricsService, OSS_CLIENT, BucketAccountDirectory],
+      useFactory: (
+        config: AppConfig,
+        metrics: MetricsService,
+        defaultClient: OssClient,
+        directory: BucketAccountDirectory,
+      ) => {
+        const [first, ...others] = config.accounts.list;
+        const clients = new Map<string, OssClient>([[first.id, defaultClient]]);
+        for (const account of others) {
+          clients.set(account.id, createAccountClient(config, account, metrics));
+        }
+        return new AccountClients(directory, clients, defaultClient);
+      },
+    },
+    {
+      provide: REPLICATION_API,
+      inject: [OSS_CLIENT, ACCOUNT_CLIENTS, BucketAccountDirectory],
+      useFactory: (client: OssClient, clients: AccountClients, directory: BucketAccountDirectory) =>
+        new OssReplicationApi(directory.multiAccount ? (bucket) => clients.forBucket(bucket) : client),
+    },
+    {
+      provide: BUCKET_REGION_RESOLVER,
+      inject: [OSS_CLIENT, ACCOUNT_CLIENTS, BucketAccountDirectory],
+      useFactory: (client: OssClient, clients: AccountClients, directory: BucketAccountDirectory) =>
+        new OssBucketRegionResolver(directory.multiAccount ? (bucket) => clients.forBucket(bucket) : client),
+    },
   ],
-  exports: [OSS_CLIENT, REPLICATION_API, BUCKET_REGION_RESOLVER],
+  exports: [
+    OSS_CLIENT,
+    ACCOUNT_CLIENTS,
+    ACCOUNT_RESOLVER,
+    BucketAccountDirectory,
+    REPLICATION_API,
+    BUCKET_REGION_RESOLVER,
+  ],
 })
 export class OssModule implements OnApplicationShutdown {
-  constructor(@Inject(OSS_CLIENT) private readonly client: OssClient) {}
+  constructor(@Inject(ACCOUNT_CLIENTS) private readonly clients: AccountClients) {}
 
-  /** Closes the keep-alive connection pool. */
+  /** Closes every client's keep-alive connection pool (the default account's `OSS_CLIENT` among them). */
   async onApplicationShutdown(): Promise<void> {
-    await this.client.close();
+    await this.clients.close();
   }
 }

@@ -61,7 +61,12 @@ async function translated<T>(call: () => Promise<T>): Promise<T> {
 
 /** The replication port over the OSS client: domain in, domain out; wire models stay in `src/oss`. */
 export class OssReplicationApi implements ReplicationApi {
-  constructor(private readonly client: OssClient) {}
+  private readonly clientFor: (bucket: string) => OssClient;
+
+  /** `client`: the one client, or the client of each bucket's account (several accounts). */
+  constructor(client: OssClient | ((bucket: string) => OssClient)) {
+    this.clientFor = typeof client === 'function' ? client : () => client;
+  }
 
   listRules(
     bucket: string,
@@ -69,7 +74,7 @@ export class OssReplicationApi implements ReplicationApi {
   ): Promise<OssCallResult & { rules: ReplicationRuleModel[] }> {
     return translated(async () => {
       try {
-        const output = await this.client.getBucketReplication(bucket, { signal });
+        const output = await this.clientFor(bucket).getBucketReplication(bucket, { signal });
         return { requestId: output.requestId, rules: output.rules.map(ruleFromWire) };
       } catch (error) {
         // A bucket that never had a rule answers 404 NoSuchReplicationConfiguration: that is "no rules".
@@ -87,14 +92,14 @@ export class OssReplicationApi implements ReplicationApi {
     signal?: AbortSignal,
   ): Promise<OssCallResult & { ruleId: string }> {
     return translated(async () => {
-      const output = await this.client.putBucketReplication(bucket, ruleToWire(rule), { signal });
+      const output = await this.clientFor(bucket).putBucketReplication(bucket, ruleToWire(rule), { signal });
       return { requestId: output.requestId, ruleId: output.ruleId };
     });
   }
 
   setRtc(bucket: string, ruleId: string, enabled: boolean, signal?: AbortSignal): Promise<OssCallResult> {
     return translated(async () => {
-      const output = await this.client.putBucketRtc(bucket, ruleId, enabled, { signal });
+      const output = await this.clientFor(bucket).putBucketRtc(bucket, ruleId, enabled, { signal });
       return { requestId: output.requestId };
     });
   }
@@ -105,7 +110,7 @@ export class OssReplicationApi implements ReplicationApi {
     signal?: AbortSignal,
   ): Promise<OssCallResult & { alreadyClosing: boolean }> {
     return translated(async () => {
-      const output = await this.client.deleteBucketReplication(bucket, ruleId, { signal });
+      const output = await this.clientFor(bucket).deleteBucketReplication(bucket, ruleId, { signal });
       return { requestId: output.requestId, alreadyClosing: output.alreadyClosing };
     });
   }
@@ -116,7 +121,7 @@ export class OssReplicationApi implements ReplicationApi {
     signal?: AbortSignal,
   ): Promise<OssCallResult & { progress: ReplicationProgressModel }> {
     return translated(async () => {
-      const output = await this.client.getBucketReplicationProgress(bucket, ruleId, { signal });
+      const output = await this.clientFor(bucket).getBucketReplicationProgress(bucket, ruleId, { signal });
       // OSS answers a list of rules; asked with rule-id it holds that one rule.
       const entry = output.rules.find((r) => r.rule.id === ruleId);
       if (!entry) {
@@ -134,7 +139,7 @@ export class OssReplicationApi implements ReplicationApi {
     signal?: AbortSignal,
   ): Promise<OssCallResult & { locations: ReplicationLocationsModel }> {
     return translated(async () => {
-      const output = await this.client.getBucketReplicationLocation(bucket, { signal });
+      const output = await this.clientFor(bucket).getBucketReplicationLocation(bucket, { signal });
       return { requestId: output.requestId, locations: locationsFromWire(output) };
     });
   }

@@ -1,4 +1,5 @@
 import { ossError } from '../errors.js';
+import { EMULATOR_OWNER_ID } from '../operations/operation-context.js';
 import type { EmulatorAccessKey } from '../options.js';
 
 /**
@@ -14,6 +15,11 @@ export class KeyRing {
       list.push(key);
       this.byId.set(key.accessKeyId, list);
     }
+  }
+
+  /** The owner (account id) of a credential that `resolve` accepted. */
+  ownerOf(accessKeyId: string, securityToken: string | undefined): string {
+    return this.resolve(accessKeyId, securityToken).owner ?? EMULATOR_OWNER_ID;
   }
 
   /** Finds the credential for an access key id and the security token the request carried. */

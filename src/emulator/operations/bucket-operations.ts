@@ -6,6 +6,7 @@ import type { EmulatorStore } from '../store/emulator-store.js';
 import { childText, el } from '../xml.js';
 import type { OperationName } from './routing.js';
 import {
+  EMULATOR_OWNER_ID,
   endpoint,
   owner,
   queryInt,
@@ -21,7 +22,11 @@ function listBuckets(ctx: OperationContext): OperationResult {
   const prefix = queryStr(ctx, 'prefix');
   const marker = queryStr(ctx, 'marker');
   const maxKeys = queryInt(ctx, 'max-keys', 100, 1, 1000);
-  const all = ctx.store.listBuckets().filter((b) => b.name.startsWith(prefix) && b.name > marker);
+  const caller = ctx.owner ?? EMULATOR_OWNER_ID;
+  // The caller's account's buckets only, as OSS lists them.
+  const all = ctx.store
+    .listBuckets()
+    .filter((b) => b.owner === caller && b.name.startsWith(prefix) && b.name > marker);
   const page = all.slice(0, maxKeys);
   const truncated = all.length > page.length;
   const paged = ctx.query.has('prefix') || ctx.query.has('marker') || ctx.query.has('max-keys');
@@ -32,7 +37,7 @@ function listBuckets(ctx: OperationContext): OperationResult {
       paged && el('MaxKeys', String(maxKeys)),
       paged && el('IsTruncated', String(truncated)),
       truncated && el('NextMarker', page[page.length - 1].name),
-      owner(),
+      owner(caller),
       el(
         'Buckets',
         page.map((b) =>
@@ -80,7 +85,7 @@ function putBucket(ctx: OperationContext): OperationResult {
   if (ctx.store.listBuckets().filter((b) => b.region === ctx.region).length >= MAX_BUCKETS_PER_REGION) {
     throw ossError('TooManyBuckets');
   }
-  ctx.store.createBucket(name, ctx.region, ctx.clock(), storageClass);
+  ctx.store.createBucket(name, ctx.region, ctx.clock(), storageClass, ctx.owner ?? EMULATOR_OWNER_ID);
   return { status: 200, headers: { location: `/${name}` } };
 }
 
@@ -115,7 +120,7 @@ function getBucketInfo(ctx: OperationContext): OperationResult {
         el('StorageClass', b.storageClass),
         el('TransferAcceleration', 'Disabled'),
         b.versioning !== undefined && el('Versioning', b.versioning),
-        owner(),
+        owner(b.owner),
         el('AccessControlList', [el('Grant', 'private')]),
         el('ServerSideEncryptionRule', [el('SSEAlgorithm', 'None')]),
         el('BucketPolicy', [el('LogBucket', ''), el('LogPrefix', '')]),

@@ -20,6 +20,8 @@ export interface OperationContext {
   query: QueryMap;
   headers: Record<string, string>;
   body: Buffer;
+  /** The account of the key that signed the request (EMULATOR_OWNER_ID by default). */
+  owner?: string;
   /** Region for requests that create something: host, else V4 scope, else default. */
   region: string;
   /** The host named a region that is not configured. */
@@ -78,6 +80,6 @@ export function queryStr(ctx: OperationContext, name: string): string {
   return ctx.query.get(name) ?? '';
 }
 
-export function owner(): XmlNode {
-  return el('Owner', [el('ID', EMULATOR_OWNER_ID), el('DisplayName', EMULATOR_OWNER_ID)]);
+export function owner(id: string = EMULATOR_OWNER_ID): XmlNode {
+  return el('Owner', [el('ID', id), el('DisplayName', id)]);
 }

@@ -26,7 +26,7 @@ export interface ReplicationRuleView {
 
 export interface EmulatorAdmin {
   /** Creates a bucket directly (no signature). Throws OssError on an invalid or taken name or unknown region. */
-  createBucket(name: string, region: string, opts?: { versioning?: boolean }): void;
+  createBucket(name: string, region: string, opts?: { versioning?: boolean; owner?: string }): void;
   /** Writes an object as a client would (replication picks it up). */
   putObject(bucket: string, key: string, body: Buffer | string, contentType?: string): void;
   deleteObject(bucket: string, key: string): void;
@@ -87,7 +87,7 @@ export function createAdmin(state: EmulatorState): EmulatorAdmin {
       if (store.getBucket(name)) {
         throw ossError('BucketAlreadyExists', { BucketName: name });
       }
-      const bucket = store.createBucket(name, id, clock());
+      const bucket = store.createBucket(name, id, clock(), 'Standard', o?.owner);
       if (o?.versioning) {
         bucket.versioning = 'Enabled';
       }

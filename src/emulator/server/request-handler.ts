@@ -138,6 +138,7 @@ async function serveOss(state: EmulatorState, exchange: Exchange, target: Target
     query: queryMap,
     headers,
     body,
+    owner: state.keyRing.ownerOf(caller.accessKeyId, caller.securityToken),
     ...requestRegion(state, address, caller),
     ...(address.bucket !== undefined ? { bucketName: address.bucket } : {}),
     ...(address.key !== undefined ? { key: address.key } : {}),

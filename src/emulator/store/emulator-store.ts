@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { EMULATOR_OWNER_ID } from '../operations/operation-context.js';
 import type { ReplicationRuleState } from '../replication/rule.js';
 
 export interface StoredObject {
@@ -23,6 +24,8 @@ export interface BucketState {
   region: string;
   createdAt: Date;
   storageClass: string;
+  /** The owning account's id (EMULATOR_OWNER_ID unless created by a key of another owner). */
+  owner: string;
   versioning?: VersioningStatus;
   objects: Map<string, StoredObject>;
   rules: ReplicationRuleState[];
@@ -45,6 +48,8 @@ interface PersistedBucket {
   region: string;
   createdAt: string;
   storageClass: string;
+  /** Absent in state files written before buckets had owners: EMULATOR_OWNER_ID. */
+  owner?: string;
   versioning?: VersioningStatus;
   rules: ReplicationRuleState[];
   objects: PersistedObject[];
@@ -90,8 +95,22 @@ export class EmulatorStore {
     return [...this.buckets.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
-  createBucket(name: string, region: string, createdAt: Date, storageClass = 'Standard'): BucketState {
-    const bucket: BucketState = { name, region, createdAt, storageClass, objects: new Map(), rules: [] };
+  createBucket(
+    name: string,
+    region: string,
+    createdAt: Date,
+    storageClass = 'Standard',
+    owner = EMULATOR_OWNER_ID,
+  ): BucketState {
+    const bucket: BucketState = {
+      name,
+      region,
+      createdAt,
+      storageClass,
+      owner,
+      objects: new Map(),
+      rules: [],
+    };
     this.buckets.set(name, bucket);
     this.changed();
     return bucket;
@@ -176,6 +195,7 @@ export class EmulatorStore {
         region: b.region,
         createdAt: b.createdAt.toISOString(),
         storageClass: b.storageClass,
+        ...(b.owner !== EMULATOR_OWNER_ID ? { owner: b.owner } : {}),
         ...(b.versioning ? { versioning: b.versioning } : {}),
         rules: b.rules,
         objects: [...b.objects.values()].map((o) => ({
@@ -210,6 +230,7 @@ export class EmulatorStore {
         region: b.region,
         createdAt: new Date(b.createdAt),
         storageClass: b.storageClass,
+        owner: b.owner ?? EMULATOR_OWNER_ID,
         objects: new Map(),
         rules: b.rules,
         ...(b.versioning ? { versioning: b.versioning } : {}),

@@ -27,6 +27,11 @@ export interface ReplicationApiProgressReaderOptions {
   account: string;
   /** The bucket owner's account id for resource ARNs (`OSS_ACCOUNT_ID`, `*` if unknown). */
   accountId: string;
+  /**
+   * Several accounts (GATEWAY_ACCOUNTS_FILE): every account the API reaches → its ARN account id. The
+   * API routes each bucket's calls to its account's client; `account`/`accountId` are then the default's.
+   */
+  accounts?: ReadonlyMap<string, string>;
 }
 
 /**
@@ -48,7 +53,7 @@ export class ReplicationApiProgressReader implements ProgressReader {
   async listRules(account: string, bucket: string, call: SamplerCall): Promise<Map<string, ListedRule>> {
     this.checkAccount(account);
     try {
-      const { rules } = await this.forward(call, 'GetBucketReplication', bucket, (signal) =>
+      const { rules } = await this.forward(call, account, 'GetBucketReplication', bucket, (signal) =>
         this.api.listRules(bucket, signal),
       );
       return new Map(rules.map((r) => [r.id, { status: r.status, rtcStatus: r.rtc.status ?? null }]));
@@ -68,8 +73,12 @@ export class ReplicationApiProgressReader implements ProgressReader {
   ): Promise<ProgressReading | null> {
     this.checkAccount(account);
     try {
-      const { progress } = await this.forward(call, 'GetBucketReplicationProgress', bucket, (signal) =>
-        this.api.getProgress(bucket, ruleId, signal),
+      const { progress } = await this.forward(
+        call,
+        account,
+        'GetBucketReplicationProgress',
+        bucket,
+        (signal) => this.api.getProgress(bucket, ruleId, signal),
       );
       return {
         status: progress.status,
@@ -88,6 +97,9 @@ export class ReplicationApiProgressReader implements ProgressReader {
   }
 
   private checkAccount(account: string): void {
+    if (this.options.accounts?.has(account) === true) {
+      return;
+    }
     if (account !== this.options.account) {
       throw new DomainError(
         ErrorCode.ValidationFailed,
@@ -98,6 +110,7 @@ export class ReplicationApiProgressReader implements ProgressReader {
 
   private async forward<T extends OssCallResult>(
     call: SamplerCall,
+    account: string,
     operation: SamplerOperation,
     bucket: string,
     send: (signal?: AbortSignal) => Promise<T>,
@@ -108,7 +121,7 @@ export class ReplicationApiProgressReader implements ProgressReader {
       const result = await send(call.signal);
       const latencyMs = performance.now() - started;
       this.recorder.observe(operation, '200', latencyMs / 1000);
-      await this.record(call, operation, bucket, time, {
+      await this.record(call, account, operation, bucket, time, {
         outcomeStatus: 200,
         ossRequestId: result.requestId,
         latencyMs: roundMs(latencyMs),
@@ -120,7 +133,7 @@ export class ReplicationApiProgressReader implements ProgressReader {
       const oss = error.details.oss;
       const status = oss?.status ?? ERROR_MAPPING[error.code].httpStatus;
       this.recorder.observe(operation, oss?.code ?? String(status), latencyMs / 1000);
-      await this.record(call, operation, bucket, time, {
+      await this.record(call, account, operation, bucket, time, {
         outcomeStatus: status,
         ...(oss?.requestId ? { ossRequestId: oss.requestId } : {}),
         ...(oss?.code ? { ossErrorCode: oss.code } : {}),
@@ -132,6 +145,7 @@ export class ReplicationApiProgressReader implements ProgressReader {
 
   private async record(
     call: SamplerCall,
+    account: string,
     operation: SamplerOperation,
     bucket: string,
     time: Date,
@@ -146,7 +160,7 @@ export class ReplicationApiProgressReader implements ProgressReader {
       kind: 'oss-call',
       principal: SAMPLER_PRINCIPAL,
       action: OPERATION_ACTIONS[operation],
-      resource: await this.resourceOf(bucket),
+      resource: await this.resourceOf(account, bucket),
       operation,
       dryRun: false,
       ...outcome,
@@ -154,14 +168,14 @@ export class ReplicationApiProgressReader implements ProgressReader {
   }
 
   /** The bucket's ARN, with its region when the shared lookup knows it (else `*`). */
-  private async resourceOf(bucket: string): Promise<string> {
+  private async resourceOf(account: string, bucket: string): Promise<string> {
     let region = '*';
     try {
       region = (await this.regions.locate(bucket)).location;
     } catch {
       // Unknown region (the bucket is gone, or the lookup failed): the ARN says `*`.
     }
-    return bucketArn(region, this.options.accountId, bucket);
+    return bucketArn(region, this.options.accounts?.get(account) ?? this.options.accountId, bucket);
   }
 }
 
