@@ -184,6 +184,8 @@ export class EnvSchema {
   @IsOptional() @Transform(toInt) @IsInt() @Min(60) @Max(30 * 86_400) GATEWAY_STALL_AFTER_SECONDS = 1_800;
   /** A rule (without RTC) whose new objects are further behind than this is lagging. */
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(30 * 86_400) GATEWAY_LAG_THRESHOLD_SECONDS = 900;
+  /** Rules exported as per-rule Prometheus series (the first in account, bucket, rule order); 0 = none. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(100_000) GATEWAY_METRICS_MAX_RULES = 500;
 }
 
 /**

@@ -12,6 +12,9 @@ import {
   type BucketRegionResolver,
 } from '../auth/ports/bucket-region-resolver.port.js';
 import { APP_CONFIG, type AppConfig } from '../config/app.config.js';
+import { AUTH_CLOCK, type Clock } from '../auth/clock.js';
+import { AuthModule } from '../auth/auth.module.js';
+import { AuthorizationService } from '../auth/authorization.service.js';
 import { DEMO_BUCKETS, DEMO_RULE } from '../embedded/prepare-embedded.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { REPLICATION_API, type ReplicationApi } from '../replication/ports/replication-api.port.js';
@@ -25,7 +28,14 @@ import { PostgresLeaderElection } from './leader/postgres-leader-election.js';
 import { PROGRESS_READER, type ProgressReader } from './sampler/progress-reader.js';
 import { ProgressSampler } from './sampler/progress-sampler.js';
 import { ReplicationApiProgressReader } from './sampler/replication-api-progress-reader.js';
-import { InMemoryRuleSource, RULE_SOURCE, type RuleSource } from './sampler/rule-source.js';
+import { RULE_SOURCE, type RuleSource } from './sampler/rule-source.js';
+import { FleetController } from './api/fleet.controller.js';
+import { FleetResolver, ReplicationRuleHealthResolver } from './api/fleet.resolver.js';
+import { FleetSamples, samplesPerRule, VersionedProgressSampleStore } from './api/fleet-samples.js';
+import { FleetService } from './api/fleet.service.js';
+import type { HealthThresholds } from './health/replication-health.js';
+import { InMemoryInventory, INVENTORY, type Inventory, type InventoryRule } from './inventory/inventory.js';
+import { FleetMetrics } from './metrics/fleet-metrics.js';
 import { KyselyProgressSampleStore } from './store/kysely-progress-sample-store.js';
 import { PROGRESS_SAMPLE_STORE, type ProgressSampleStore } from './store/progress-sample-store.js';
 
@@ -39,6 +49,33 @@ export function initialRules(config: AppConfig): RuleRef[] {
   }
   return [{ account: DEFAULT_ACCOUNT, bucket: DEMO_BUCKETS[0].name, ruleId: DEMO_RULE.id }];
 }
+
+/** The same as inventory entries (the fallback INVENTORY until the OSS-listing inventory is bound). */
+export function initialInventory(config: AppConfig): InventoryRule[] {
+  return initialRules(config).map((ref) => ({
+    ...ref,
+    region: DEMO_BUCKETS[0].region,
+    rule: {
+      ...DEMO_RULE,
+      status: 'doing',
+      prefixes: [...DEMO_RULE.prefixes],
+      destination: { ...DEMO_RULE.destination },
+      rtc: { enabled: false },
+    },
+  }));
+}
+
+/** Health thresholds from the config (`GATEWAY_STALL_AFTER_SECONDS`, `GATEWAY_LAG_THRESHOLD_SECONDS`). */
+export function healthThresholds(config: AppConfig): Partial<HealthThresholds> {
+  return {
+    stallAfterSeconds: config.fleet.stallAfterSeconds,
+    lagThresholdSeconds: config.fleet.lagThresholdSeconds,
+    rtcLagThresholdSeconds: config.fleet.rtcLagThresholdSeconds,
+  };
+}
+
+/** The rate window of the health function (DEFAULT_HEALTH_THRESHOLDS.rateWindowSeconds). */
+const RATE_WINDOW_SECONDS = 3600;
 
 /** Starts the sampler once the app is up; stops it before the audit trail's last flush. */
 class FleetLifecycle implements OnApplicationBootstrap, OnModuleDestroy, OnApplicationShutdown {
@@ -70,20 +107,89 @@ class FleetLifecycle implements OnApplicationBootstrap, OnModuleDestroy, OnAppli
 }
 
 /**
- * Replication you can see (DESIGN §11), first part: the progress-sample store, leader election and
- * the sampler. No routes yet; the fleet API, the inventory and the metrics build on the exports.
+ * Replication you can see (DESIGN §11): the progress-sample store, leader election, the sampler, the
+ * fleet API (REST and GraphQL) and the fleet's metrics, over the INVENTORY.
  */
 @Module({
+  imports: [AuthModule],
+  controllers: [FleetController],
   providers: [
     {
       provide: PROGRESS_SAMPLE_STORE,
       inject: [APP_CONFIG],
-      useFactory: (config: AppConfig): ProgressSampleStore => {
+      useFactory: (config: AppConfig): VersionedProgressSampleStore => {
         const logger = new Logger('Fleet');
-        return KyselyProgressSampleStore.open(config.database.url, {
-          onIdleError: (error) => logger.warn(`idle progress store connection failed: ${error.message}`),
+        return new VersionedProgressSampleStore(
+          KyselyProgressSampleStore.open(config.database.url, {
+            onIdleError: (error) => logger.warn(`idle progress store connection failed: ${error.message}`),
+          }),
+        );
+      },
+    },
+    {
+      // Until the OSS-listing inventory is bound here: the embedded demo rule (or nothing).
+      provide: INVENTORY,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig): Inventory => new InMemoryInventory(initialInventory(config)),
+    },
+    { provide: RULE_SOURCE, useExisting: INVENTORY },
+    {
+      provide: FleetSamples,
+      inject: [PROGRESS_SAMPLE_STORE, APP_CONFIG],
+      useFactory: (store: VersionedProgressSampleStore, config: AppConfig): FleetSamples => {
+        const { sampleIntervalSeconds, stallAfterSeconds } = config.fleet;
+        return new FleetSamples(store, {
+          samplesPerRule: samplesPerRule(
+            Math.max(stallAfterSeconds, RATE_WINDOW_SECONDS),
+            sampleIntervalSeconds,
+          ),
+          // Another instance's samples (the leader's) are seen within half an interval, at most 5 s.
+          maxAgeMs: Math.min(5000, (sampleIntervalSeconds * 1000) / 2),
         });
       },
+    },
+    {
+      provide: FleetService,
+      inject: [INVENTORY, FleetSamples, PROGRESS_SAMPLE_STORE, AuthorizationService, AUTH_CLOCK, APP_CONFIG],
+      useFactory: (
+        inventory: Inventory,
+        samples: FleetSamples,
+        store: ProgressSampleStore,
+        authorization: AuthorizationService,
+        clock: Clock,
+        config: AppConfig,
+      ): FleetService =>
+        new FleetService({
+          inventory,
+          samples,
+          store,
+          authorization,
+          clock,
+          thresholds: healthThresholds(config),
+          // The ARN's account: OSS_ACCOUNT_ID for the default account; unknown (`*`) for others until accounts name theirs.
+          accountIdOf: (account) => (account === DEFAULT_ACCOUNT ? config.oss.accountId : undefined),
+        }),
+    },
+    FleetResolver,
+    ReplicationRuleHealthResolver,
+    {
+      provide: FleetMetrics,
+      inject: [MetricsService, INVENTORY, FleetSamples, AUTH_CLOCK, APP_CONFIG],
+      useFactory: (
+        metrics: MetricsService,
+        inventory: Inventory,
+        samples: FleetSamples,
+        clock: Clock,
+        config: AppConfig,
+      ): FleetMetrics =>
+        new FleetMetrics({
+          registry: metrics.registry,
+          inventory,
+          samples,
+          clock,
+          thresholds: healthThresholds(config),
+          maxRules: config.fleet.metricsMaxRules,
+        }),
     },
     {
       provide: LEADER_ELECTION,
@@ -99,11 +205,6 @@ class FleetLifecycle implements OnApplicationBootstrap, OnModuleDestroy, OnAppli
           onError: (error) => logger.warn(`sampler leader election: ${error.message}`),
         });
       },
-    },
-    {
-      provide: RULE_SOURCE,
-      inject: [APP_CONFIG],
-      useFactory: (config: AppConfig): RuleSource => new InMemoryRuleSource(initialRules(config)),
     },
     {
       provide: PROGRESS_READER,
@@ -128,12 +229,20 @@ class FleetLifecycle implements OnApplicationBootstrap, OnModuleDestroy, OnAppli
     },
     {
       provide: ProgressSampler,
-      inject: [RULE_SOURCE, PROGRESS_READER, PROGRESS_SAMPLE_STORE, LEADER_ELECTION, APP_CONFIG],
+      inject: [
+        RULE_SOURCE,
+        PROGRESS_READER,
+        PROGRESS_SAMPLE_STORE,
+        LEADER_ELECTION,
+        FleetMetrics,
+        APP_CONFIG,
+      ],
       useFactory: (
         source: RuleSource,
         reader: ProgressReader,
         store: ProgressSampleStore,
         election: LeaderElection,
+        fleetMetrics: FleetMetrics,
         config: AppConfig,
       ): ProgressSampler => {
         const logger = new Logger('Fleet');
@@ -143,6 +252,7 @@ class FleetLifecycle implements OnApplicationBootstrap, OnModuleDestroy, OnAppli
           retentionDays: config.fleet.historyRetentionDays,
           prepare: () => store.migrate(),
           onError: (error) => logger.warn(`progress sampler pass failed: ${error.message}`),
+          onPass: (result, error) => fleetMetrics.observePass(result, error),
         });
       },
     },
@@ -153,6 +263,6 @@ class FleetLifecycle implements OnApplicationBootstrap, OnModuleDestroy, OnAppli
         new FleetLifecycle(sampler, store),
     },
   ],
-  exports: [PROGRESS_SAMPLE_STORE, LEADER_ELECTION, RULE_SOURCE, ProgressSampler],
+  exports: [PROGRESS_SAMPLE_STORE, LEADER_ELECTION, RULE_SOURCE, INVENTORY, ProgressSampler, FleetService],
 })
 export class FleetModule {}
