@@ -110,6 +110,7 @@ async function main(): Promise<void> {
     optionalSuite('emulator', './emulator.bench.js', 'runEmulatorBench'),
     optionalSuite('ram', './ram.bench.js', 'runRamBench'),
     optionalSuite('audit-durability', './audit-durability.bench.js', 'runAuditDurabilityBench'),
+    optionalSuite('fleet', './fleet.bench.js', 'runFleetBench'),
   ]);
   const suites: Suite[] = [
     ...candidates.filter((s): s is Suite => s !== undefined),
