@@ -37,6 +37,7 @@ export class FleetResolver {
   constructor(private readonly fleet: FleetService) {}
 
   @Query(() => FleetRulePage, {
+    nullable: true,
     name: 'replicationFleet',
     // Declared cost (GATEWAY_GRAPHQL_MAX_COST): no OSS call (inventory and sample store), one per 100
     // rows of the page; a page size given by a variable is costed as the largest page.
