@@ -114,6 +114,7 @@ async function main(): Promise<void> {
     optionalSuite('ram', './ram.bench.js', 'runRamBench'),
     optionalSuite('audit-durability', './audit-durability.bench.js', 'runAuditDurabilityBench'),
     optionalSuite('audit-store', './audit-store.bench.js', 'runAuditStoreBench'),
+    optionalSuite('fleet', './fleet.bench.js', 'runFleetBench'),
   ]);
   const suites: Suite[] = [
     ...candidates.filter((s): s is Suite => s !== undefined),

@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { LoggerService, ModuleMetadata, LogLevel as NestLogLevel } from '@nestjs/common';
 import { AppModule } from './app.module.js';
+import type { Inventory } from './fleet/inventory/inventory.js';
 import type { AppConfig } from './config/app.config.js';
 import { gatewayValidationPipe } from './common/validation/validation.pipe.js';
 import { MetricsService } from './metrics/metrics.service.js';
@@ -38,6 +39,11 @@ export interface CreateAppOptions {
    * pipeline's (how the tests show that every route and resolver goes through every global guard).
    */
   imports?: ModuleMetadata['imports'];
+  /**
+   * What the fleet reads and the sampler samples, instead of the OSS-listing inventory: benchmarks
+   * and tests that need a fleet of a given shape (an `InMemoryInventory`).
+   */
+  inventory?: Inventory;
   /**
    * The process's root logger (main.ts passes it, to flush it before printing the banner). Default: one
    * made at LOG_LEVEL. Unused when `logger` is given.
@@ -80,7 +86,7 @@ export async function createApp(
     }),
   );
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot(config, options.imports),
+    AppModule.forRoot(config, options.imports, options.inventory ? { inventory: options.inventory } : {}),
     adapter,
     {
       logger: root ? new PinoNestLogger(root.child({ component: 'nest' })) : options.logger,

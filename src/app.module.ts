@@ -14,6 +14,7 @@ import {
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { FleetModule } from './fleet/fleet.module.js';
+import type { Inventory } from './fleet/inventory/inventory.js';
 import { HealthModule } from './health/health.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { OssModule } from './upstream/oss.module.js';
@@ -25,7 +26,11 @@ import { RateLimitModule } from './request/rate-limit/rate-limit.module.js';
 @Module({})
 export class AppModule {
   /** `imports` come ahead of the feature modules (a global guard there runs before the pipeline's). */
-  static forRoot(config: AppConfig, imports: NonNullable<ModuleMetadata['imports']> = []): DynamicModule {
+  static forRoot(
+    config: AppConfig,
+    imports: NonNullable<ModuleMetadata['imports']> = [],
+    fleet: { inventory?: Inventory } = {},
+  ): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -61,7 +66,7 @@ export class AppModule {
         AuthModule,
         RequestModule,
         ReplicationModule,
-        FleetModule,
+        FleetModule.forRoot(fleet),
       ],
       providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],
     };

@@ -10,7 +10,11 @@ import type { GatewayRequest, RequestFacts } from '../common/request-context/req
 import { isBucketName, BUCKET_NAME_MESSAGE } from '../common/validation/is-bucket-name.js';
 import { AUTHENTICATED } from '../request/endpoint.js';
 import { dryRunOf } from '../request/stages/audit.stage.js';
-import type { ActionRequirement, ResourceSelector } from './decorators/requires-action.decorator.js';
+import {
+  type ActionRequirement,
+  EACH_BUCKET_RESOURCE,
+  type ResourceSelector,
+} from './decorators/requires-action.decorator.js';
 import { AUTH_CLOCK, type Clock } from './clock.js';
 import type { Caller } from './caller/caller.js';
 import { clientAddress, TrustedProxies } from './caller/client-address.js';
@@ -146,9 +150,20 @@ export class AuthorizationService {
     if (selector.kind === 'static') {
       return selector.resource;
     }
+    if (selector.kind === 'eachBucket') {
+      // Decided per row by the handler (see decideEachBucket); nothing to look up here.
+      return EACH_BUCKET_RESOURCE;
+    }
     const bucket = this.selectedBucket(selector, facts);
     if (requirement.action !== AUTHENTICATED && !couldAllow(caller.policySet, requirement.action)) {
       return this.unresolvedBucketResource(bucket);
+    }
+    if (selector.kind === 'parentBucket') {
+      // A parent that knows its bucket's ARN (a fleet row: the region comes from the inventory) needs no lookup.
+      const known = (facts.parent as { bucketResource?: unknown } | undefined)?.bucketResource;
+      if (typeof known === 'string' && known.startsWith('acs:oss:') && known.endsWith(`:${bucket}`)) {
+        return known;
+      }
     }
     return this.bucketResource(bucket, {
       req: facts.req,
@@ -246,7 +261,7 @@ export class AuthorizationService {
   }
 
   private selectedBucket(
-    selector: Exclude<ResourceSelector, { kind: 'static' }>,
+    selector: Extract<ResourceSelector, { kind: 'bucket' | 'parentBucket' }>,
     facts: RequestFacts,
   ): string {
     if (selector.kind === 'bucket') {

@@ -23,6 +23,8 @@ export function describeSelector(selector: ResourceSelector): string {
       return 'bucket(parent.bucket)';
     case 'static':
       return selector.resource;
+    case 'eachBucket':
+      return 'bucket(each row; rows not allowed are left out)';
   }
 }
 

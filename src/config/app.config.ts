@@ -109,6 +109,8 @@ export interface AppConfig {
     readonly lagThresholdSeconds: number;
     /** RTC rules: OSS's RTC promise (10 minutes), not configurable. */
     readonly rtcLagThresholdSeconds: number;
+    /** `GATEWAY_METRICS_MAX_RULES`: rules exported as per-rule series. */
+    readonly metricsMaxRules: number;
   };
   /** Embedded mode only: the in-process emulator's `EMULATOR_*` settings. */
   readonly emulator?: EmulatorConfig;
@@ -302,6 +304,7 @@ export function buildAppConfig(
       stallAfterSeconds: env.GATEWAY_STALL_AFTER_SECONDS,
       lagThresholdSeconds: env.GATEWAY_LAG_THRESHOLD_SECONDS,
       rtcLagThresholdSeconds: 600,
+      metricsMaxRules: env.GATEWAY_METRICS_MAX_RULES,
     },
     ...(emulator ? { emulator: emulator.config } : {}),
     rawEnv: { ...raw },

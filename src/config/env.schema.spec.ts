@@ -165,14 +165,17 @@ describe('buildAppConfig: the progress sampler and rule health (DESIGN §11)', (
       stallAfterSeconds: 1800,
       lagThresholdSeconds: 900,
       rtcLagThresholdSeconds: 600,
+      metricsMaxRules: 500,
     });
     const fleet = buildAppConfig({
+      GATEWAY_METRICS_MAX_RULES: '20',
       GATEWAY_HISTORY_RETENTION_DAYS: '7',
       GATEWAY_SAMPLER_MAX_CALLS_PER_INTERVAL: '40',
       GATEWAY_STALL_AFTER_SECONDS: '600',
       GATEWAY_LAG_THRESHOLD_SECONDS: '120',
     }).fleet;
     expect(fleet).toMatchObject({
+      metricsMaxRules: 20,
       historyRetentionDays: 7,
       samplerMaxCallsPerInterval: 40,
       stallAfterSeconds: 600,
@@ -188,6 +191,7 @@ describe('buildAppConfig: the progress sampler and rule health (DESIGN §11)', (
         GATEWAY_SAMPLER_MAX_CALLS_PER_INTERVAL: '1',
         GATEWAY_STALL_AFTER_SECONDS: '10',
         GATEWAY_LAG_THRESHOLD_SECONDS: '-5',
+        GATEWAY_METRICS_MAX_RULES: 'all',
       }),
     ).toThrow(
       expect.objectContaining({
@@ -197,6 +201,7 @@ describe('buildAppConfig: the progress sampler and rule health (DESIGN §11)', (
           expect.stringMatching(/^GATEWAY_SAMPLER_MAX_CALLS_PER_INTERVAL=1: .*must not be less than 2/),
           expect.stringMatching(/^GATEWAY_STALL_AFTER_SECONDS=10: .*must not be less than 60/),
           expect.stringMatching(/^GATEWAY_LAG_THRESHOLD_SECONDS=-5: .*must not be less than 1/),
+          expect.stringMatching(/^GATEWAY_METRICS_MAX_RULES="all": .*integer/),
         ]),
       }),
     );

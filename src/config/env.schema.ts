@@ -196,6 +196,8 @@ export class EnvSchema {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(36_500) AUDIT_RETENTION_DAYS?: number;
   /** How often retention prunes (when AUDIT_RETENTION_DAYS is set). */
   @IsOptional() @Transform(toInt) @IsInt() @Min(1_000) @Max(86_400_000) AUDIT_PRUNE_INTERVAL_MS = 3_600_000;
+  /** Rules exported as per-rule Prometheus series (the first in account, bucket, rule order); 0 = none. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(100_000) GATEWAY_METRICS_MAX_RULES = 500;
 }
 
 /**

@@ -248,6 +248,8 @@ export function requirementSentence(facts: OperationFacts | undefined): string {
       return `Requires \`${requirement.action}\` on the source bucket (\`acs:oss:{region}:{accountId}:{bucket}\`).`;
     case 'static':
       return `Requires \`${requirement.action}\` on \`${requirement.resource.resource}\`.`;
+    case 'eachBucket':
+      return `Requires \`${requirement.action}\` per row, on each rule's source bucket (\`acs:oss:{region}:{accountId}:{bucket}\`, region from the inventory): rows not allowed are left out, never shown as errors, so any authenticated caller gets an answer.`;
   }
 }
 
@@ -281,7 +283,11 @@ function problemStatuses(
     return [];
   }
   const statuses = ['401'];
-  if (facts?.requirement && facts.requirement.action !== AUTHENTICATED) {
+  if (
+    facts?.requirement &&
+    facts.requirement.action !== AUTHENTICATED &&
+    facts.requirement.resource.kind !== 'eachBucket'
+  ) {
     statuses.push('403');
   }
   const hasInput = (op.parameters ?? []).length > 0 || op.requestBody !== undefined;

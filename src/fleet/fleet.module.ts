@@ -1,4 +1,5 @@
 import {
+  type DynamicModule,
   Logger,
   Module,
   type OnApplicationBootstrap,
@@ -12,10 +13,12 @@ import {
   type BucketRegionResolver,
 } from '../auth/ports/bucket-region-resolver.port.js';
 import { APP_CONFIG, type AppConfig } from '../config/app.config.js';
-import { DEMO_BUCKETS, DEMO_RULE } from '../embedded/prepare-embedded.js';
+import { AUTH_CLOCK, type Clock } from '../auth/clock.js';
+import { AuthModule } from '../auth/auth.module.js';
+import { AuthorizationService } from '../auth/authorization.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { REPLICATION_API, type ReplicationApi } from '../replication/ports/replication-api.port.js';
-import { DEFAULT_ACCOUNT, type RuleRef } from './domain/progress-sample.js';
+import { DEFAULT_ACCOUNT } from './domain/progress-sample.js';
 import {
   LEADER_ELECTION,
   type LeaderElection,
@@ -26,7 +29,6 @@ import { PROGRESS_READER, type ProgressReader } from './sampler/progress-reader.
 import { ProgressSampler } from './sampler/progress-sampler.js';
 import { ReplicationApiProgressReader } from './sampler/replication-api-progress-reader.js';
 import { RULE_SOURCE, type RuleSource } from './sampler/rule-source.js';
-import { INVENTORY } from './inventory/inventory.js';
 import { INVENTORY_UPSTREAM, type InventoryUpstream } from './inventory/inventory-upstream.port.js';
 import { OssInventory } from './inventory/oss-inventory.js';
 import { ACCOUNT_CLIENTS, type AccountClients } from '../upstream/account-clients.js';
@@ -34,22 +36,30 @@ import { BucketAccountDirectory } from '../upstream/bucket-account-directory.js'
 import { OssInventoryUpstream } from '../upstream/inventory-upstream.adapter.js';
 import { ReplicationModule } from '../replication/replication.module.js';
 import { ReplicationService } from '../replication/replication.service.js';
+import { FleetController } from './api/fleet.controller.js';
+import { FleetResolver, ReplicationRuleHealthResolver } from './api/fleet.resolver.js';
+import { FleetSamples, samplesPerRule, VersionedProgressSampleStore } from './api/fleet-samples.js';
+import { FleetService } from './api/fleet.service.js';
+import type { HealthThresholds } from './health/replication-health.js';
+import { INVENTORY, type Inventory } from './inventory/inventory.js';
+import { FleetMetrics } from './metrics/fleet-metrics.js';
 import { KyselyProgressSampleStore } from './store/kysely-progress-sample-store.js';
 import { PROGRESS_SAMPLE_STORE, type ProgressSampleStore } from './store/progress-sample-store.js';
 
-/**
- * The demo rule embedded mode seeds (once the emulator runs, its credentials are in the config); none
- * otherwise. The inventory finds it in the demo bucket; kept for tests and tools that name it.
- */
-export function initialRules(config: AppConfig): RuleRef[] {
-  if (config.mode !== 'embedded' || config.oss.credentials === undefined) {
-    return [];
-  }
-  return [{ account: DEFAULT_ACCOUNT, bucket: DEMO_BUCKETS[0].name, ruleId: DEMO_RULE.id }];
-}
-
 /** Longest start-up wait for the inventory's first refresh. */
 export const INVENTORY_STARTUP_WAIT_MS = 10_000;
+
+/** Health thresholds from the config (`GATEWAY_STALL_AFTER_SECONDS`, `GATEWAY_LAG_THRESHOLD_SECONDS`). */
+export function healthThresholds(config: AppConfig): Partial<HealthThresholds> {
+  return {
+    stallAfterSeconds: config.fleet.stallAfterSeconds,
+    lagThresholdSeconds: config.fleet.lagThresholdSeconds,
+    rtcLagThresholdSeconds: config.fleet.rtcLagThresholdSeconds,
+  };
+}
+
+/** The rate window of the health function (DEFAULT_HEALTH_THRESHOLDS.rateWindowSeconds). */
+const RATE_WINDOW_SECONDS = 3600;
 
 /**
  * Starts the inventory and the sampler once the app is up (the sampler's first pass waits for the
@@ -89,21 +99,82 @@ class FleetLifecycle implements OnApplicationBootstrap, OnModuleDestroy, OnAppli
 }
 
 /**
- * Replication you can see (DESIGN §11), first part: the progress-sample store, leader election and
- * the sampler. No routes yet; the fleet API, the inventory and the metrics build on the exports.
+ * Replication you can see (DESIGN §11): the progress-sample store, leader election, the sampler, the
+ * fleet API (REST and GraphQL) and the fleet's metrics, over the INVENTORY.
  */
 @Module({
-  imports: [ReplicationModule],
+  imports: [ReplicationModule, AuthModule],
+  controllers: [FleetController],
   providers: [
     {
       provide: PROGRESS_SAMPLE_STORE,
       inject: [APP_CONFIG],
-      useFactory: (config: AppConfig): ProgressSampleStore => {
+      useFactory: (config: AppConfig): VersionedProgressSampleStore => {
         const logger = new Logger('Fleet');
-        return KyselyProgressSampleStore.open(config.database.url, {
-          onIdleError: (error) => logger.warn(`idle progress store connection failed: ${error.message}`),
+        return new VersionedProgressSampleStore(
+          KyselyProgressSampleStore.open(config.database.url, {
+            onIdleError: (error) => logger.warn(`idle progress store connection failed: ${error.message}`),
+          }),
+        );
+      },
+    },
+    {
+      provide: FleetSamples,
+      inject: [PROGRESS_SAMPLE_STORE, APP_CONFIG],
+      useFactory: (store: VersionedProgressSampleStore, config: AppConfig): FleetSamples => {
+        const { sampleIntervalSeconds, stallAfterSeconds } = config.fleet;
+        return new FleetSamples(store, {
+          samplesPerRule: samplesPerRule(
+            Math.max(stallAfterSeconds, RATE_WINDOW_SECONDS),
+            sampleIntervalSeconds,
+          ),
+          // Another instance's samples (the leader's) are seen within half an interval, at most 5 s.
+          maxAgeMs: Math.min(5000, (sampleIntervalSeconds * 1000) / 2),
         });
       },
+    },
+    {
+      provide: FleetService,
+      inject: [INVENTORY, FleetSamples, PROGRESS_SAMPLE_STORE, AuthorizationService, AUTH_CLOCK, APP_CONFIG],
+      useFactory: (
+        inventory: Inventory,
+        samples: FleetSamples,
+        store: ProgressSampleStore,
+        authorization: AuthorizationService,
+        clock: Clock,
+        config: AppConfig,
+      ): FleetService =>
+        new FleetService({
+          inventory,
+          samples,
+          store,
+          authorization,
+          clock,
+          thresholds: healthThresholds(config),
+          // The ARN's account: OSS_ACCOUNT_ID for the default account; unknown (`*`) for others until accounts name theirs.
+          accountIdOf: (account) => (account === DEFAULT_ACCOUNT ? config.oss.accountId : undefined),
+        }),
+    },
+    FleetResolver,
+    ReplicationRuleHealthResolver,
+    {
+      provide: FleetMetrics,
+      inject: [MetricsService, INVENTORY, FleetSamples, AUTH_CLOCK, APP_CONFIG],
+      useFactory: (
+        metrics: MetricsService,
+        inventory: Inventory,
+        samples: FleetSamples,
+        clock: Clock,
+        config: AppConfig,
+      ): FleetMetrics =>
+        new FleetMetrics({
+          registry: metrics.registry,
+          inventory,
+          samples,
+          clock,
+          thresholds: healthThresholds(config),
+          maxRules: config.fleet.metricsMaxRules,
+        }),
     },
     {
       provide: LEADER_ELECTION,
@@ -193,12 +264,20 @@ class FleetLifecycle implements OnApplicationBootstrap, OnModuleDestroy, OnAppli
     },
     {
       provide: ProgressSampler,
-      inject: [RULE_SOURCE, PROGRESS_READER, PROGRESS_SAMPLE_STORE, LEADER_ELECTION, APP_CONFIG],
+      inject: [
+        RULE_SOURCE,
+        PROGRESS_READER,
+        PROGRESS_SAMPLE_STORE,
+        LEADER_ELECTION,
+        FleetMetrics,
+        APP_CONFIG,
+      ],
       useFactory: (
         source: RuleSource,
         reader: ProgressReader,
         store: ProgressSampleStore,
         election: LeaderElection,
+        fleetMetrics: FleetMetrics,
         config: AppConfig,
       ): ProgressSampler => {
         const logger = new Logger('Fleet');
@@ -208,6 +287,7 @@ class FleetLifecycle implements OnApplicationBootstrap, OnModuleDestroy, OnAppli
           retentionDays: config.fleet.historyRetentionDays,
           prepare: () => store.migrate(),
           onError: (error) => logger.warn(`progress sampler pass failed: ${error.message}`),
+          onPass: (result, error) => fleetMetrics.observePass(result, error),
         });
       },
     },
@@ -218,6 +298,23 @@ class FleetLifecycle implements OnApplicationBootstrap, OnModuleDestroy, OnAppli
         new FleetLifecycle(sampler, store, inventory),
     },
   ],
-  exports: [PROGRESS_SAMPLE_STORE, LEADER_ELECTION, RULE_SOURCE, INVENTORY, ProgressSampler],
+  exports: [PROGRESS_SAMPLE_STORE, LEADER_ELECTION, RULE_SOURCE, INVENTORY, ProgressSampler, FleetService],
 })
-export class FleetModule {}
+export class FleetModule {
+  /**
+   * The fleet module; `inventory` replaces the OSS-listing inventory as what the fleet reads and the
+   * sampler samples (benchmarks and tests that need a fleet of a given shape; `CreateAppOptions`).
+   */
+  static forRoot(options: { inventory?: Inventory } = {}): DynamicModule {
+    const { inventory } = options;
+    return {
+      module: FleetModule,
+      providers: inventory
+        ? [
+            { provide: INVENTORY, useValue: inventory },
+            { provide: RULE_SOURCE, useValue: inventory },
+          ]
+        : [],
+    };
+  }
+}

@@ -17,6 +17,7 @@ import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import type { Response } from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectEndpointPermissions } from '../../src/auth/permission-surface.js';
+import { InMemoryInventory } from '../../src/fleet/inventory/inventory.js';
 import { RequestPipelineGuard } from '../../src/request/nest/request-pipeline.guard.js';
 import { startEmulator, type Emulator } from '../../src/emulator/emulator-server.js';
 import {
@@ -68,9 +69,16 @@ const NOTHING_ALLOWED = new Set(['no-policies', 'deny-everything']);
 const permissionsResourceFor = (caller: { id: string }): string =>
   NOTHING_ALLOWED.has(caller.id) ? unresolvedResourceOf('bucket') : SOURCE_ARN;
 const actionName = (action: Action): string => action.split(':')[1];
+/** The fleet rows a caller sees: the fixture rule (in the inventory) to a caller allowed to read it. */
+const fleetRowsFor = (caller: { id: string }): string[] =>
+  NOTHING_ALLOWED.has(caller.id) ? [] : [FIXTURE_RULE];
 
 type Requirement =
-  { kind: 'action'; action: Action; resource: ResourceKind } | { kind: 'authenticated' } | { kind: 'public' };
+  | { kind: 'action'; action: Action; resource: ResourceKind }
+  | { kind: 'authenticated' }
+  | { kind: 'public' }
+  /** A listing across buckets (the fleet): any authenticated caller, each row decided on its bucket. */
+  | { kind: 'eachBucket'; action: Action };
 
 // ---------------------------------------------------------------------------------------------------
 // Requests
@@ -113,6 +121,8 @@ interface MatrixRow {
   requirement: Requirement;
   /** Actions a caller needs to reach the resolver at all (the parent of a field resolver). */
   reach?: Action[];
+  /** The answer comes from the gateway's own store (fleet health, history): no OSS call of the action is made. */
+  fromStore?: true;
   /** `allowed`: the request should succeed, so it gets fresh state; `denied`: it must not get that far. */
   request(fx: Fixture, purpose: 'allowed' | 'denied'): Promise<MatrixRequest> | MatrixRequest;
   /** The exact success an allowed caller gets. */
@@ -242,6 +252,35 @@ const ROWS: MatrixRow[] = [
       }),
   },
   {
+    route: 'GET /v1/replication/rules',
+    handler: 'FleetController.list',
+    requirement: { kind: 'eachBucket', action: 'oss:GetBucketReplication' },
+    request: () => rest('get', '/v1/replication/rules?first=10'),
+    expectAllowed: (res, caller) => {
+      const items = restOk(res, 200).items as Array<{ rule: { id: string }; health: unknown }>;
+      // Rows the caller may not read are left out, never errors.
+      expect(items.map((i) => i.rule.id)).toEqual(fleetRowsFor(caller));
+    },
+  },
+  {
+    route: 'GET /v1/buckets/:bucket/replication/rules/:ruleId/health',
+    handler: 'FleetController.health',
+    requirement: onBucket('oss:GetBucketReplicationProgress'),
+    fromStore: true,
+    request: () => rest('get', `${rulesPath}/${FIXTURE_RULE}/health`),
+    expectAllowed: (res) =>
+      expect(restOk(res, 200)).toMatchObject({ state: expect.any(String), reasons: expect.any(Array) }),
+  },
+  {
+    route: 'GET /v1/buckets/:bucket/replication/rules/:ruleId/progress/history',
+    handler: 'FleetController.history',
+    requirement: onBucket('oss:GetBucketReplicationProgress'),
+    fromStore: true,
+    request: () => rest('get', `${rulesPath}/${FIXTURE_RULE}/progress/history?first=5`),
+    expectAllowed: (res) =>
+      expect(restOk(res, 200)).toMatchObject({ samples: expect.any(Array), nextCursor: null }),
+  },
+  {
     route: 'GET /v1/buckets/:bucket/replication/rules',
     handler: 'ReplicationController.list',
     requirement: onBucket('oss:GetBucketReplication'),
@@ -365,6 +404,53 @@ const ROWS: MatrixRow[] = [
     expectAllowed: (res) =>
       expect(gqlData(res, 'simulatePolicy')).toEqual({
         decision: expect.stringMatching(/^(ALLOW|IMPLICIT_DENY|EXPLICIT_DENY)$/),
+      }),
+  },
+  {
+    route: 'Query.replicationFleet',
+    handler: 'FleetResolver.replicationFleet',
+    requirement: { kind: 'eachBucket', action: 'oss:GetBucketReplication' },
+    request: () =>
+      gql('{ replicationFleet(first: 10) { items { rule { id } } nextCursor } }', {}, ['replicationFleet']),
+    expectAllowed: (res, caller) => {
+      const items = gqlData(res, 'replicationFleet').items as Array<{ rule: { id: string } }>;
+      expect(items.map((i) => i.rule.id)).toEqual(fleetRowsFor(caller));
+    },
+  },
+  {
+    route: 'ReplicationRule.health',
+    handler: 'ReplicationRuleHealthResolver.health',
+    requirement: onBucket('oss:GetBucketReplicationProgress'),
+    fromStore: true,
+    reach: ['oss:GetBucketReplication'],
+    request: () =>
+      gql(
+        'query($b: String!, $id: ID!) { replicationRule(bucket: $b, id: $id) { id health { state } } }',
+        { b: SOURCE, id: FIXTURE_RULE },
+        ['replicationRule', 'health'],
+      ),
+    expectAllowed: (res) =>
+      expect(gqlData(res, 'replicationRule')).toEqual({
+        id: FIXTURE_RULE,
+        health: { state: expect.any(String) },
+      }),
+  },
+  {
+    route: 'ReplicationRule.progressHistory',
+    handler: 'ReplicationRuleHealthResolver.progressHistory',
+    requirement: onBucket('oss:GetBucketReplicationProgress'),
+    fromStore: true,
+    reach: ['oss:GetBucketReplication'],
+    request: () =>
+      gql(
+        'query($b: String!, $id: ID!) { replicationRule(bucket: $b, id: $id) { id progressHistory(first: 2) { nextCursor } } }',
+        { b: SOURCE, id: FIXTURE_RULE },
+        ['replicationRule', 'progressHistory'],
+      ),
+    expectAllowed: (res) =>
+      expect(gqlData(res, 'replicationRule')).toEqual({
+        id: FIXTURE_RULE,
+        progressHistory: { nextCursor: null },
       }),
   },
   {
@@ -579,6 +665,7 @@ describe(`${RequestPipelineGuard.name}: the authorization matrix of every route 
   let emulator: Emulator;
   let principals: PrincipalsFile;
   let t: TestApp;
+  const inventory = new InMemoryInventory();
   const ossLog: string[] = [];
   let bucketCounter = 0;
 
@@ -638,9 +725,13 @@ describe(`${RequestPipelineGuard.name}: the authorization matrix of every route 
     const { result, operations } = await ossOperations(() => send(request, caller));
     if (isActionRow(row) && row.requirement.action.startsWith('oss:')) {
       // OSS spells PutBucketRtc as PutBucketRTC.
-      expect(operations.map((op) => op.toLowerCase())).toContain(
-        actionName(row.requirement.action).toLowerCase(),
-      );
+      const called = operations.map((op) => op.toLowerCase());
+      const operation = actionName(row.requirement.action).toLowerCase();
+      if (row.fromStore) {
+        expect(called).not.toContain(operation);
+      } else {
+        expect(called).toContain(operation);
+      }
     }
     return result;
   }
@@ -697,11 +788,15 @@ describe(`${RequestPipelineGuard.name}: the authorization matrix of every route 
     emulator.admin.createBucket(FIXTURE_DESTINATION, DESTINATION_REGION);
     emulator.admin.putObject(SOURCE, 'logs/0.txt', 'line 0');
     principals = writePrincipalsFile(CALLERS.document);
-    t = await createTestApp({
-      ...emulatorEnv(emulator, GATEWAY_REGION),
-      OSS_ACCOUNT_ID: ACCOUNT_ID,
-      GATEWAY_PRINCIPALS_FILE: principals.file,
-    });
+    t = await createTestApp(
+      {
+        ...emulatorEnv(emulator, GATEWAY_REGION),
+        OSS_ACCOUNT_ID: ACCOUNT_ID,
+        GATEWAY_PRINCIPALS_FILE: principals.file,
+      },
+      // The fleet's rows are the fixture rule's, set below (not waiting for the OSS listing).
+      { inventory },
+    );
     const created = await t.request
       .post(rulesPath)
       .set('x-api-key', CALLERS.allowAll.secret)
@@ -711,6 +806,28 @@ describe(`${RequestPipelineGuard.name}: the authorization matrix of every route 
       });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     emulator.admin.flushReplication();
+    // The fleet reads the inventory: the fixture rule is in it, with its bucket's region.
+    inventory.set([
+      {
+        account: 'default',
+        bucket: SOURCE,
+        ruleId: FIXTURE_RULE,
+        region: SOURCE_REGION,
+        rule: {
+          id: FIXTURE_RULE,
+          status: 'doing',
+          prefixes: [],
+          action: 'ALL',
+          destination: {
+            bucket: FIXTURE_DESTINATION,
+            location: `oss-${DESTINATION_REGION}`,
+            transferType: 'internal',
+          },
+          historicalObjectReplication: true,
+          rtc: { enabled: false },
+        },
+      },
+    ]);
   });
 
   afterAll(async () => {
@@ -802,7 +919,9 @@ describe(`${RequestPipelineGuard.name}: the authorization matrix of every route 
   });
 
   describe('endpoints open to any authenticated caller', () => {
-    const authenticated = OPEN_ROWS.filter((row) => row.requirement.kind === 'authenticated');
+    const authenticated = OPEN_ROWS.filter(
+      (row) => row.requirement.kind === 'authenticated' || row.requirement.kind === 'eachBucket',
+    );
 
     it.each(authenticated.map((row) => [name(row, 'caller without policies → allowed'), row] as const))(
       '%s',
@@ -879,6 +998,10 @@ describe(`${RequestPipelineGuard.name}: the authorization matrix of every route 
       for (const row of ROWS) {
         const declared = snapshot[rowKey(row)];
         const { requirement } = row;
+        if (requirement.kind === 'eachBucket') {
+          expect(declared, rowKey(row)).toMatch(new RegExp(`^${requirement.action} on bucket\\(each row`));
+          continue;
+        }
         if (requirement.kind !== 'action') {
           expect(declared, rowKey(row)).toBe(requirement.kind);
           continue;

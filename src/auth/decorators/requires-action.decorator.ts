@@ -12,7 +12,17 @@ export type ResourceSelector =
   /** The bucket named by a GraphQL parent object's field (field resolvers such as ReplicationRule.progress). */
   | { kind: 'parentBucket' }
   /** A fixed resource string, e.g. `*` for gateway-wide actions. */
-  | { kind: 'static'; resource: string };
+  | { kind: 'static'; resource: string }
+  /**
+   * Each row of a listing across buckets (the fleet, DESIGN §11): any authenticated caller reaches the
+   * handler, which answers only the rows whose source bucket's ARN the action is allowed on (rows the
+   * caller may not read are left out, never shown as errors). The request's one decision event names
+   * the action on {@link EACH_BUCKET_RESOURCE}.
+   */
+  | { kind: 'eachBucket' };
+
+/** The resource the decision of an `eachBucket` listing is recorded on: every bucket of every region and account. */
+export const EACH_BUCKET_RESOURCE = 'acs:oss:*:*:*';
 
 export interface ActionRequirement {
   /** A RAM action such as `oss:PutBucketRtc`, or `authenticated` for "any authenticated caller". */
@@ -49,3 +59,4 @@ export const RequiresAuthentication = (): MethodDecorator =>
 /** Resource selectors, named once (HOUSE_STYLE §5). */
 export const bucketArn = (param = 'bucket'): ResourceSelector => ({ kind: 'bucket', param });
 export const parentBucketArn = (): ResourceSelector => ({ kind: 'parentBucket' });
+export const eachBucketArn = (): ResourceSelector => ({ kind: 'eachBucket' });

@@ -90,6 +90,9 @@ const PLAUSIBLE: Record<string, fc.Arbitrary<unknown>> = {
   from: fc.constantFrom('2025-05-01', '2025-05-01T08:00:00Z', '2025-05-01T08:00:00+08:00', 'yesterday'),
   to: fc.constantFrom('2025-06-01', 'tomorrow'),
   context: fc.dictionary(fc.constantFrom('acs:SourceIp', 'oss:Prefix'), fc.oneof(fc.string(), fc.integer())),
+  account: fc.constantFrom('default', 'acme', 'no spaces', ''),
+  health: fc.constantFrom('lagging', 'healthy', 'sad', 'LAGGING'),
+  status: fc.constantFrom('doing', 'closing', 'gone'),
 };
 
 /** A valid value for a field of that name (for one class or another). */
@@ -124,6 +127,9 @@ const VALID: Record<string, fc.Arbitrary<unknown>> = {
   context: fc.constantFrom({}, { 'acs:SourceIp': '10.0.0.1' }),
   syncRole: fc.constant('role'),
   replicaKmsKeyId: fc.constant('key-1'),
+  account: fc.constantFrom('default', 'acme'),
+  health: fc.constantFrom('lagging', 'healthy'),
+  status: fc.constantFrom('doing', 'starting'),
 };
 
 const anyValue: fc.Arbitrary<unknown> = fc.letrec<{ node: unknown }>((tie) => ({

@@ -33,6 +33,8 @@ export interface ProgressSamplerOptions {
   timers?: SamplerTimers;
   /** Store failures and other trouble of a pass (a pass never throws). */
   onError?: (error: Error) => void;
+  /** After every pass: what it did, and the error that ended it early (the sampler's metrics). */
+  onPass?: (result: SamplerPassResult, error?: Error) => void;
   /** Run before a leader's pass until it succeeds once (the store's migration, when start-up could not). */
   prepare?: () => Promise<void>;
 }
@@ -164,6 +166,7 @@ export class ProgressSampler {
     try {
       result.leader = await this.election.acquire();
       if (!result.leader || this.stopping) {
+        this.options.onPass?.(result);
         return result;
       }
       if (!this.prepared) {
@@ -189,8 +192,12 @@ export class ProgressSampler {
       result.samples = samples.length;
       await this.pruneIfDue();
     } catch (error) {
-      this.options.onError?.(error instanceof Error ? error : new Error(String(error)));
+      const failure = error instanceof Error ? error : new Error(String(error));
+      this.options.onError?.(failure);
+      this.options.onPass?.(result, failure);
+      return result;
     }
+    this.options.onPass?.(result);
     return result;
   }
 

@@ -59,8 +59,9 @@ function decide(authorization: Authorization, request: PipelineRequest, resource
     sourceIp,
     userAgent,
   } = authorization.conditionContext(facts.req, caller, requirement.context?.(facts));
+  // An `eachBucket` listing is open to any authenticated caller: its handler decides each row.
   const decision: Decision =
-    requirement.action === AUTHENTICATED
+    requirement.action === AUTHENTICATED || requirement.resource.kind === 'eachBucket'
       ? { decision: 'Allow', matchedStatements: [], missingContextKeys: [] }
       : authorization.decide(caller, requirement.action, resource, conditions);
   request.decision = { ...decision, action: requirement.action, resource };
