@@ -301,7 +301,8 @@ export function buildAppConfig(
       sampleIntervalSeconds: env.GATEWAY_SAMPLE_INTERVAL_SECONDS ?? (mode === 'embedded' ? 5 : 60),
       historyRetentionDays: env.GATEWAY_HISTORY_RETENTION_DAYS,
       samplerMaxCallsPerInterval: env.GATEWAY_SAMPLER_MAX_CALLS_PER_INTERVAL,
-      stallAfterSeconds: env.GATEWAY_STALL_AFTER_SECONDS,
+      // Embedded: a minute, so the demo's paused rule shows as stalled soon after `npm start`.
+      stallAfterSeconds: env.GATEWAY_STALL_AFTER_SECONDS ?? (mode === 'embedded' ? 60 : 1_800),
       lagThresholdSeconds: env.GATEWAY_LAG_THRESHOLD_SECONDS,
       rtcLagThresholdSeconds: 600,
       metricsMaxRules: env.GATEWAY_METRICS_MAX_RULES,

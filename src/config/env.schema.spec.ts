@@ -162,11 +162,16 @@ describe('buildAppConfig: the progress sampler and rule health (DESIGN §11)', (
       sampleIntervalSeconds: 5,
       historyRetentionDays: 30,
       samplerMaxCallsPerInterval: 500,
-      stallAfterSeconds: 1800,
+      // Embedded mode (no OSS credentials): a minute, so the demo's paused rule stalls soon.
+      stallAfterSeconds: 60,
       lagThresholdSeconds: 900,
       rtcLagThresholdSeconds: 600,
       metricsMaxRules: 500,
     });
+    // Upstream mode: §11's 30 minutes.
+    expect(
+      buildAppConfig({ OSS_ACCESS_KEY_ID: 'id', OSS_ACCESS_KEY_SECRET: 'secret' }).fleet.stallAfterSeconds,
+    ).toBe(1800);
     const fleet = buildAppConfig({
       GATEWAY_METRICS_MAX_RULES: '20',
       GATEWAY_HISTORY_RETENTION_DAYS: '7',

@@ -185,7 +185,7 @@ export class EnvSchema {
   @Max(1_000_000)
   GATEWAY_SAMPLER_MAX_CALLS_PER_INTERVAL = 500;
   /** A rule whose historical fraction and new-object watermark have not moved for this long is stalled. */
-  @IsOptional() @Transform(toInt) @IsInt() @Min(60) @Max(30 * 86_400) GATEWAY_STALL_AFTER_SECONDS = 1_800;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(60) @Max(30 * 86_400) GATEWAY_STALL_AFTER_SECONDS?: number;
   /** A rule (without RTC) whose new objects are further behind than this is lagging. */
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(30 * 86_400) GATEWAY_LAG_THRESHOLD_SECONDS = 900;
   /** This instance's audit hash chain (DESIGN.md §10); default `<hostname>:<PORT>`, the same after a restart. */

@@ -7,6 +7,7 @@ export const DEMO_BUCKETS = Object.freeze([
   { name: 'demo-source', region: 'cn-hangzhou' },
   { name: 'demo-replica', region: 'cn-beijing' },
   { name: 'demo-archive', region: 'cn-shanghai' },
+  { name: 'demo-backups', region: 'cn-shenzhen' },
 ] as const);
 
 /** The seeded rule: demo-source → demo-replica, historical replication under way at start-up. */
@@ -17,6 +18,22 @@ export const DEMO_RULE = Object.freeze({
   destination: { bucket: 'demo-replica', location: 'oss-cn-beijing', transferType: 'internal' as const },
   historicalObjectReplication: true,
 });
+
+/**
+ * The seeded rule that stalls: demo-backups → demo-replica, paused in the emulator from the start (an
+ * emulator replication fault), so the fleet has a problem to show: nothing moves, and after
+ * `GATEWAY_STALL_AFTER_SECONDS` (a minute in embedded mode) its health is `stalled`.
+ */
+export const DEMO_STALLED_RULE = Object.freeze({
+  id: 'demo-backups-to-beijing',
+  prefixes: [] as string[],
+  action: 'ALL' as const,
+  destination: { bucket: 'demo-replica', location: 'oss-cn-beijing', transferType: 'internal' as const },
+  historicalObjectReplication: true,
+});
+
+/** Objects seeded into demo-backups: the stalled rule's backlog. */
+export const DEMO_BACKUP_OBJECTS = 50;
 
 /** Objects seeded into demo-source: `logs/…` and `images/…` (replicated) plus `reports/…` (not). */
 export const DEMO_OBJECT_COUNTS = Object.freeze({ logs: 400, images: 200, reports: 20 });
@@ -78,14 +95,32 @@ export async function seedDemo(emulator: Emulator, client: OssClient): Promise<v
       emulator.admin.putObject('demo-source', o.key, o.body, o.contentType);
     }
   }
-  if (emulator.admin.getRules('demo-source').some((r) => r.id === DEMO_RULE.id)) {
-    return;
+  if (created[3]) {
+    for (let i = 0; i < DEMO_BACKUP_OBJECTS; i += 1) {
+      emulator.admin.putObject(
+        'demo-backups',
+        `backups/db-${pad(i, 3)}.dump`,
+        `demo backup ${i}`,
+        'text/plain',
+      );
+    }
   }
-  await client.putBucketReplication('demo-source', {
-    ...DEMO_RULE,
-    prefixes: [...DEMO_RULE.prefixes],
-    destination: { ...DEMO_RULE.destination },
-  });
+  if (!emulator.admin.getRules('demo-source').some((r) => r.id === DEMO_RULE.id)) {
+    await client.putBucketReplication('demo-source', {
+      ...DEMO_RULE,
+      prefixes: [...DEMO_RULE.prefixes],
+      destination: { ...DEMO_RULE.destination },
+    });
+  }
+  if (!emulator.admin.getRules('demo-backups').some((r) => r.id === DEMO_STALLED_RULE.id)) {
+    await client.putBucketReplication('demo-backups', {
+      ...DEMO_STALLED_RULE,
+      prefixes: [...DEMO_STALLED_RULE.prefixes],
+      destination: { ...DEMO_STALLED_RULE.destination },
+    });
+  }
+  // Faults are not kept in EMULATOR_DATA_DIR: paused again at every start.
+  emulator.admin.pauseReplication('demo-backups', DEMO_STALLED_RULE.id);
 }
 
 /** {@link seedDemo} through a client of its own, signed with the emulator's first access key. */

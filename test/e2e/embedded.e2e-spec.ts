@@ -78,8 +78,8 @@ describe(prepareEmbedded.name, () => {
     expect(text.match(/sha256: "[0-9a-f]{64}"/g)).toHaveLength(3);
   });
 
-  it('seeds demo buckets in three regions, with objects under logs/ and images/ in demo-source', () => {
-    expect(new Set(DEMO_BUCKETS.map((b) => b.region)).size).toBe(3);
+  it('seeds demo buckets in four regions, with objects under logs/ and images/ in demo-source', () => {
+    expect(new Set(DEMO_BUCKETS.map((b) => b.region)).size).toBe(4);
     for (const bucket of DEMO_BUCKETS) {
       expect(() => env.emulator.admin.listObjects(bucket.name)).not.toThrow();
     }

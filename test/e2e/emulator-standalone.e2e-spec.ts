@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigValidationError } from '../../src/config/env.schema.js';
-import { DEMO_OBJECT_COUNTS, DEMO_RULE } from '../../src/emulator/demo-seed.js';
+import { DEMO_OBJECT_COUNTS, DEMO_RULE, DEMO_STALLED_RULE } from '../../src/emulator/demo-seed.js';
 import type { Emulator } from '../../src/emulator/emulator-server.js';
 import { startStandaloneEmulator } from '../../src/emulator/standalone.js';
 import { OssClient } from '../../src/oss/oss-client.js';
@@ -47,6 +47,7 @@ describe(startStandaloneEmulator.name, () => {
     const listing = await c.request({ method: 'GET' });
     expect(xmlValues(listing.body.toString('utf8'), 'Name').sort()).toEqual([
       'demo-archive',
+      'demo-backups',
       'demo-replica',
       'demo-source',
       'my-hk',
@@ -55,10 +56,15 @@ describe(startStandaloneEmulator.name, () => {
     expect((await c.getBucketLocation('my-hk')).location).toBe('oss-cn-hongkong');
     expect((await c.getBucketLocation('demo-replica')).location).toBe('oss-cn-beijing');
     expect((await c.getBucketReplication('demo-source')).rules.map((r) => r.id)).toEqual([DEMO_RULE.id]);
+    // The demo's stalled rule: paused in the emulator, so its backlog never moves.
+    expect((await c.getBucketReplication('demo-backups')).rules.map((r) => r.id)).toEqual([
+      DEMO_STALLED_RULE.id,
+    ]);
+    expect(emulator.admin.getRules('demo-backups')[0].control).toMatchObject({ mode: 'pause' });
     const total = DEMO_OBJECT_COUNTS.logs + DEMO_OBJECT_COUNTS.images + DEMO_OBJECT_COUNTS.reports;
     expect(emulator.admin.listObjects('demo-source')).toHaveLength(total);
     expect(printed.join('\n')).toContain(
-      'buckets seeded: demo-source (cn-hangzhou), demo-replica (cn-beijing), demo-archive (cn-shanghai), my-logs (cn-shenzhen), my-hk (cn-hongkong)',
+      'buckets seeded: demo-source (cn-hangzhou), demo-replica (cn-beijing), demo-archive (cn-shanghai), demo-backups (cn-shenzhen), my-logs (cn-shenzhen), my-hk (cn-hongkong)',
     );
   });
 
