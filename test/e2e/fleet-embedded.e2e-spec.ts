@@ -10,6 +10,7 @@ import {
   prepareEmbedded,
   type EmbeddedEnvironment,
 } from '../../src/embedded/prepare-embedded.js';
+import { DEMO_STALLED_RULE } from '../../src/emulator/demo-seed.js';
 import { DEFAULT_ACCOUNT, ruleKey } from '../../src/fleet/domain/progress-sample.js';
 import { FleetModule } from '../../src/fleet/fleet.module.js';
 import { computeReplicationHealth } from '../../src/fleet/health/replication-health.js';
@@ -60,6 +61,16 @@ describe(`${FleetModule.name} in embedded mode`, () => {
     expect(events.items.map((e) => e.operation)).toEqual(
       expect.arrayContaining(['GetBucketReplication', 'GetBucketReplicationProgress']),
     );
+  });
+
+  it("samples the demo's paused rule too: its progress stays where it was while the other's completes", async () => {
+    const backups = { account: DEFAULT_ACCOUNT, bucket: 'demo-backups', ruleId: DEMO_STALLED_RULE.id };
+    // Everything replicates that may (pauses hold), then one more pass reads it.
+    env.emulator.admin.flushReplication();
+    await app.get(ProgressSampler).runPass();
+    const latest = await app.get<ProgressSampleStore>(PROGRESS_SAMPLE_STORE).latest([demo, backups], 1);
+    expect(latest.get(ruleKey(demo))?.[0]?.historicalObjectProgress).toBe(1);
+    expect(latest.get(ruleKey(backups))?.[0]).toMatchObject({ historicalObjectProgress: 0 });
   });
 
   it('stops the sampler with the app: no pass scheduled afterwards', async () => {
