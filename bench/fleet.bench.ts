@@ -35,6 +35,7 @@ export async function runFleetBench(): Promise<BenchResult[]> {
     DATABASE_URL: 'sqlite::memory:',
     GATEWAY_PRINCIPALS_FILE: file.file,
     GATEWAY_SAMPLE_INTERVAL_SECONDS: '60',
+    GATEWAY_STALL_AFTER_SECONDS: '1800',
     GATEWAY_RATE_LIMITS: 'read=1000000/s,write=1000000/s,simulate=1000000/s,anonymous=1000000/s',
     GATEWAY_GRAPHQL_MAX_COST: '100',
   });
