@@ -24,7 +24,7 @@ import {
   type LeaderElection,
   SingleInstanceLeaderElection,
 } from './leader/leader-election.js';
-import { PostgresLeaderElection } from './leader/postgres-leader-election.js';
+import { PostgresLeaderElection, samplerLockName } from './leader/postgres-leader-election.js';
 import { PROGRESS_READER, type ProgressReader } from './sampler/progress-reader.js';
 import { ProgressSampler } from './sampler/progress-sampler.js';
 import { ReplicationApiProgressReader } from './sampler/replication-api-progress-reader.js';
@@ -187,6 +187,8 @@ class FleetLifecycle implements OnApplicationBootstrap, OnModuleDestroy, OnAppli
         const logger = new Logger('Fleet');
         return new PostgresLeaderElection({
           connectionString: target.connectionString,
+          // One leader per schema: instances of other deployments (schemas) in the database do not compete.
+          lockName: samplerLockName(target.connectionString),
           onError: (error) => logger.warn(`sampler leader election: ${error.message}`),
         });
       },

@@ -3,9 +3,31 @@ import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { resolvePostgresTestUrl } from '../../audit/__fixtures__/postgres-test-schema.js';
 import { SingleInstanceLeaderElection } from './leader-election.js';
-import { advisoryLockKey, PostgresLeaderElection } from './postgres-leader-election.js';
+import {
+  advisoryLockKey,
+  DEFAULT_SAMPLER_LOCK_NAME,
+  PostgresLeaderElection,
+  samplerLockName,
+} from './postgres-leader-election.js';
 
 const pgUrl = await resolvePostgresTestUrl();
+
+describe(samplerLockName.name, () => {
+  it("names one lock per schema (the URL's search_path), the default lock without one", () => {
+    const base = 'postgres://gw@db.example:5432/gateway';
+    expect(samplerLockName(base)).toBe(DEFAULT_SAMPLER_LOCK_NAME);
+    expect(samplerLockName(`${base}?sslmode=require`)).toBe(DEFAULT_SAMPLER_LOCK_NAME);
+    const a = samplerLockName(`${base}?options=${encodeURIComponent('-c search_path=tenant_a')}`);
+    const b = samplerLockName(`${base}?options=-c%20search_path%3Dtenant_b&sslmode=require`);
+    expect(a).toBe(`${DEFAULT_SAMPLER_LOCK_NAME}:tenant_a`);
+    expect(b).toBe(`${DEFAULT_SAMPLER_LOCK_NAME}:tenant_b`);
+    expect(
+      samplerLockName(
+        `${base}?options=${encodeURIComponent('-c statement_timeout=5s -c search_path=a,public')}`,
+      ),
+    ).toBe(`${DEFAULT_SAMPLER_LOCK_NAME}:a,public`);
+  });
+});
 
 describe.runIf(pgUrl)(PostgresLeaderElection.name, () => {
   const url = pgUrl!;

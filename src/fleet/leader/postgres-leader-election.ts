@@ -14,6 +14,23 @@ export interface PostgresLeaderElectionOptions {
 
 export const DEFAULT_SAMPLER_LOCK_NAME = 'oss-replication-gateway:progress-sampler';
 
+/**
+ * The sampler's lock name for a `DATABASE_URL`: instances that share a database AND a schema (the
+ * `search_path` set in the URL's `options=-c search_path=…`) elect one leader; instances in other
+ * schemas of the same database keep separate progress histories and so elect leaders of their own.
+ * Without a `search_path` in the URL the name is DEFAULT_SAMPLER_LOCK_NAME.
+ */
+export function samplerLockName(connectionString: string): string {
+  let options: string | null;
+  try {
+    options = new URL(connectionString).searchParams.get('options');
+  } catch {
+    return DEFAULT_SAMPLER_LOCK_NAME;
+  }
+  const searchPath = options?.match(/(?:^|\s)-c\s*search_path=(\S+)/)?.[1];
+  return searchPath ? `${DEFAULT_SAMPLER_LOCK_NAME}:${searchPath}` : DEFAULT_SAMPLER_LOCK_NAME;
+}
+
 /** The advisory lock's 64-bit key: the first 8 bytes of sha256(name), signed, as PostgreSQL's bigint. */
 export function advisoryLockKey(name: string): bigint {
   return createHash('sha256').update(name, 'utf8').digest().readBigInt64BE(0);
