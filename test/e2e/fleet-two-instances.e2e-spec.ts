@@ -85,6 +85,8 @@ describe.runIf(pgUrl)('two gateway instances sampling on one PostgreSQL', () => 
       ...emulatorEnv(emulator, 'cn-hangzhou'),
       DATABASE_URL: urlFor(user),
       GATEWAY_SAMPLE_INTERVAL_SECONDS: '1',
+      // Each instance its own audit chain: two writers of one chain collide on its sequence numbers.
+      GATEWAY_INSTANCE_ID: `fleet-two-${instance}`,
     });
     // Every pass this instance finishes from now on (the sampler's own onPass hook feeds FleetMetrics).
     const metrics = t.app.get(FleetMetrics);
