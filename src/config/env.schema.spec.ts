@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildAppConfig, buildProcessConfig, redactConfig } from './app.config.js';
-import { ConfigValidationError, validateEnv } from './env.schema.js';
+import { checkGatewayEnv, ConfigValidationError, validateEnv } from './env.schema.js';
 
 describe('validateEnv', () => {
   it('applies the documented defaults to an empty environment', () => {
@@ -210,5 +210,20 @@ describe('buildAppConfig: the progress sampler and rule health (DESIGN §11)', (
         ]),
       }),
     );
+  });
+});
+
+describe('checkGatewayEnv', () => {
+  it('reports each cross-variable problem once', () => {
+    const { problems } = checkGatewayEnv({
+      PORT: '3000',
+      METRICS_PORT: '3000',
+      GATEWAY_HEADERS_TIMEOUT_MS: '20000',
+      GATEWAY_REQUEST_TIMEOUT_MS: '10000',
+    });
+    expect(problems).toEqual([
+      'GATEWAY_HEADERS_TIMEOUT_MS: must not be longer than GATEWAY_REQUEST_TIMEOUT_MS (10000)',
+      'METRICS_PORT: must differ from PORT (3000)',
+    ]);
   });
 });

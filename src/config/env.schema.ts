@@ -340,14 +340,6 @@ export function checkGatewayEnv(raw: Record<string, string | undefined>): Checke
   if (env.METRICS_PORT !== undefined && env.METRICS_PORT !== 0 && env.METRICS_PORT === env.PORT) {
     problems.push(`METRICS_PORT: must differ from PORT (${env.PORT})`);
   }
-  if (env.GATEWAY_HEADERS_TIMEOUT_MS > env.GATEWAY_REQUEST_TIMEOUT_MS) {
-    problems.push(
-      `GATEWAY_HEADERS_TIMEOUT_MS: must not be longer than GATEWAY_REQUEST_TIMEOUT_MS (${env.GATEWAY_REQUEST_TIMEOUT_MS})`,
-    );
-  }
-  if (env.METRICS_PORT !== undefined && env.METRICS_PORT !== 0 && env.METRICS_PORT === env.PORT) {
-    problems.push(`METRICS_PORT: must differ from PORT (${env.PORT})`);
-  }
   for (const [id, secret] of pairs) {
     if (Boolean(env[id]) !== Boolean(env[secret])) {
       problems.push(`${env[id] ? secret : id}: must be set together with ${env[id] ? id : secret}`);
