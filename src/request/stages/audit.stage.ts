@@ -101,11 +101,17 @@ export function auditStage(audit: AuditTrail, metrics: DecisionMetrics, clock: C
     metrics.decisions.inc({ action: decision.action, decision: decision.decision });
     const dryRun = dryRunOf(facts);
     const durable = isMutation(facts, decision.action);
-    const key = `${decision.action}\n${decision.resource}\n${decision.decision}\n${dryRun ? 1 : 0}`;
-    const recorded = (facts.req.gateway.auditedDecisions ??= new Map<string, number>());
-    const previous = recorded.get(key);
-    if (previous !== undefined && audit.repeat(previous)) {
-      return durable ? audit.committed(previous) : undefined;
+    // Only a GraphQL request can decide twice (aliases, repeated fields): a REST request decides once,
+    // so it keeps no table of its decisions.
+    let recorded: Map<string, number> | undefined;
+    let key = '';
+    if (facts.transport === 'graphql') {
+      key = `${decision.action}\n${decision.resource}\n${decision.decision}\n${dryRun ? 1 : 0}`;
+      recorded = facts.req.gateway.auditedDecisions ??= new Map<string, number>();
+      const previous = recorded.get(key);
+      if (previous !== undefined && audit.repeat(previous)) {
+        return durable ? audit.committed(previous) : undefined;
+      }
     }
     // Built field by field rather than with conditional spreads: this runs on every request.
     const event: AuditEventInput = {
@@ -135,7 +141,7 @@ export function auditStage(audit: AuditTrail, metrics: DecisionMetrics, clock: C
       event.clientRequestId = facts.req.gateway.clientRequestId;
     }
     const seq = audit.record(event);
-    recorded.set(key, seq);
+    recorded?.set(key, seq);
     return durable ? audit.committed(seq) : undefined;
   };
 }
